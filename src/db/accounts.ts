@@ -1,0 +1,665 @@
+import { and, asc, desc, eq, gt, gte, inArray, like, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import { accountEvents, accounts, auditLog } from "./tenant-schema";
+import type * as schema from "./tenant-schema";
+
+/**
+ * Account persistence inside the Tenant Durable Object. Every function is synchronous
+ * (Durable Object SQLite is), so a caller can wrap several in one transaction.
+ */
+
+/** The tenant database or a transaction on it. */
+export type TenantDb = BaseSQLiteDatabase<"sync", unknown, typeof schema>;
+type AccountRow = typeof accounts.$inferSelect;
+type EventRow = typeof accountEvents.$inferSelect;
+
+export const TIERS = ["starter", "standard", "professional", "enterprise"] as const;
+export const ACCOUNT_STATUSES = ["active", "paused", "churned", "pending"] as const;
+export const LIFECYCLE_STAGES = ["onboarding", "adoption", "active", "at_risk", "renewal", "expansion", "churned"] as const;
+export const EVENT_TYPES = [
+  "account",
+  "contract",
+  "onboarding",
+  "support",
+  "usage",
+  "health",
+  "communication",
+  "renewal",
+  "product",
+] as const;
+export const ACCOUNT_SORT_FIELDS = ["name", "contract_value", "renewal_date", "health_score", "created_at", "updated_at"] as const;
+
+export type Tier = (typeof TIERS)[number];
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
+export type EventType = (typeof EVENT_TYPES)[number];
+export type AccountSortField = (typeof ACCOUNT_SORT_FIELDS)[number];
+
+/** A JSON value, as stored in metadata columns (typed so it can cross Durable Object RPC). */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** An account as every face of the product shows it. */
+export interface Account {
+  client_id: string;
+  client_name: string;
+  company_name: string;
+  industry: string;
+  tier: Tier;
+  status: AccountStatus;
+  lifecycle_stage: LifecycleStage;
+  contract_value: number;
+  contract_start_date: string;
+  contract_end_date: string;
+  renewal_date: string;
+  days_until_renewal: number;
+  primary_contact_name: string | null;
+  primary_contact_email: string | null;
+  csm_assigned: string | null;
+  external_id: string | null;
+  health_score: number | null;
+  health_trend: "improving" | "stable" | "declining" | null;
+  health_computed_at: string | null;
+  last_engagement_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NewAccount {
+  client_name: string;
+  company_name: string;
+  industry: string;
+  tier: Tier;
+  status?: AccountStatus;
+  lifecycle_stage?: LifecycleStage;
+  contract_value: number;
+  contract_start_date: string;
+  contract_end_date: string;
+  renewal_date?: string;
+  primary_contact_name?: string | null;
+  primary_contact_email?: string | null;
+  csm_assigned?: string | null;
+  external_id?: string | null;
+  /** Set by imports and the demo seed to backdate an account; tools use "now". */
+  created_at?: string;
+}
+
+/** The fields `update_client_info` may change. */
+export interface AccountChanges {
+  client_name?: string;
+  company_name?: string;
+  industry?: string;
+  tier?: Tier;
+  status?: AccountStatus;
+  lifecycle_stage?: LifecycleStage;
+  contract_value?: number;
+  contract_start_date?: string;
+  contract_end_date?: string;
+  renewal_date?: string;
+  primary_contact_name?: string | null;
+  primary_contact_email?: string | null;
+  csm_assigned?: string | null;
+  external_id?: string | null;
+}
+
+export interface TimelineEvent {
+  event_id: string;
+  occurred_at: string;
+  event_type: EventType;
+  title: string;
+  description: string;
+  impact: "positive" | "negative" | "neutral";
+  actor: string;
+  metadata: { [key: string]: Json };
+}
+
+export interface NewEvent {
+  event_type: EventType;
+  title: string;
+  description: string;
+  impact?: "positive" | "negative" | "neutral";
+  metadata?: { [key: string]: Json };
+  occurred_at?: string;
+}
+
+/** Thrown for a request the data cannot satisfy; the message is safe to show. */
+export class AccountError extends Error {
+  constructor(
+    readonly code: "not_found" | "conflict" | "invalid",
+    message: string,
+  ) {
+    super(message);
+    this.name = "AccountError";
+  }
+}
+
+const COLUMN_OF_FIELD = {
+  client_name: accounts.name,
+  company_name: accounts.companyName,
+  industry: accounts.industry,
+  tier: accounts.tier,
+  status: accounts.status,
+  lifecycle_stage: accounts.lifecycleStage,
+  contract_value: accounts.contractValue,
+  contract_start_date: accounts.contractStartDate,
+  contract_end_date: accounts.contractEndDate,
+  renewal_date: accounts.renewalDate,
+  primary_contact_name: accounts.primaryContactName,
+  primary_contact_email: accounts.primaryContactEmail,
+  csm_assigned: accounts.csmAssigned,
+  external_id: accounts.externalId,
+} as const;
+
+const PROPERTY_OF_FIELD = {
+  client_name: "name",
+  company_name: "companyName",
+  industry: "industry",
+  tier: "tier",
+  status: "status",
+  lifecycle_stage: "lifecycleStage",
+  contract_value: "contractValue",
+  contract_start_date: "contractStartDate",
+  contract_end_date: "contractEndDate",
+  renewal_date: "renewalDate",
+  primary_contact_name: "primaryContactName",
+  primary_contact_email: "primaryContactEmail",
+  csm_assigned: "csmAssigned",
+  external_id: "externalId",
+} as const satisfies Record<keyof AccountChanges, keyof AccountRow>;
+
+const SORT_COLUMN = {
+  name: accounts.name,
+  contract_value: accounts.contractValue,
+  renewal_date: accounts.renewalDate,
+  health_score: accounts.healthScore,
+  created_at: accounts.createdAt,
+  updated_at: accounts.updatedAt,
+} as const;
+
+const MS_PER_DAY = 86_400_000;
+
+/** Whole days from `now` to a YYYY-MM-DD date (negative once it has passed). */
+export function daysUntil(date: string, now: Date): number {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return Math.round((Date.parse(`${date}T00:00:00Z`) - today) / MS_PER_DAY);
+}
+
+function toAccount(row: AccountRow, now: Date): Account {
+  return {
+    client_id: row.id,
+    client_name: row.name,
+    company_name: row.companyName,
+    industry: row.industry,
+    tier: row.tier,
+    status: row.status,
+    lifecycle_stage: row.lifecycleStage,
+    contract_value: row.contractValue,
+    contract_start_date: row.contractStartDate,
+    contract_end_date: row.contractEndDate,
+    renewal_date: row.renewalDate,
+    days_until_renewal: daysUntil(row.renewalDate, now),
+    primary_contact_name: row.primaryContactName,
+    primary_contact_email: row.primaryContactEmail,
+    csm_assigned: row.csmAssigned,
+    external_id: row.externalId,
+    health_score: row.healthScore,
+    health_trend: row.healthTrend,
+    health_computed_at: row.healthComputedAt,
+    last_engagement_at: row.lastEngagementAt,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+function toEvent(row: EventRow): TimelineEvent {
+  return {
+    event_id: row.id,
+    occurred_at: row.occurredAt,
+    event_type: row.eventType as EventType,
+    title: row.title,
+    description: row.description,
+    impact: row.impact,
+    actor: row.actor,
+    metadata: JSON.parse(row.metadata) as { [key: string]: Json },
+  };
+}
+
+/** A random, URL-safe id with a readable prefix: `cs_8f3k2m…` for accounts. */
+export function newId(prefix: string): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(10));
+  const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+  return `${prefix}_${Array.from(bytes, (b) => alphabet[b % 36]).join("")}`;
+}
+
+function checkContractDates(start: string, end: string): void {
+  if (end <= start) {
+    throw new AccountError(
+      "invalid",
+      `contract_end_date (${end}) must be after contract_start_date (${start}); send an end date later than the start.`,
+    );
+  }
+}
+
+export function getAccount(db: TenantDb, id: string, now = new Date()): Account | null {
+  const row = db.select().from(accounts).where(eq(accounts.id, id)).get();
+  return row ? toAccount(row, now) : null;
+}
+
+export function requireAccount(db: TenantDb, id: string, now = new Date()): Account {
+  const account = getAccount(db, id, now);
+  if (!account) throw new AccountError("not_found", `No account with client_id "${id}" in this workspace; list_clients shows the ids.`);
+  return account;
+}
+
+export function appendEvent(db: TenantDb, accountId: string, actor: string, event: NewEvent, now = new Date()): TimelineEvent {
+  const row: EventRow = {
+    id: newId("evt"),
+    accountId,
+    occurredAt: event.occurred_at ?? now.toISOString(),
+    eventType: event.event_type,
+    title: event.title,
+    description: event.description,
+    impact: event.impact ?? "neutral",
+    actor,
+    metadata: JSON.stringify(event.metadata ?? {}),
+  };
+  db.insert(accountEvents).values(row).run();
+  return toEvent(row);
+}
+
+export function createAccount(db: TenantDb, input: NewAccount, actor: string, now = new Date()): Account {
+  checkContractDates(input.contract_start_date, input.contract_end_date);
+  if (input.external_id) {
+    const existing = db.select({ id: accounts.id }).from(accounts).where(eq(accounts.externalId, input.external_id)).get();
+    if (existing) {
+      throw new AccountError("conflict", `An account with external_id "${input.external_id}" already exists (${existing.id}); update it instead.`);
+    }
+  }
+  const createdAt = input.created_at ?? now.toISOString();
+  const row: AccountRow = {
+    id: newId("cs"),
+    name: input.client_name,
+    companyName: input.company_name,
+    industry: input.industry,
+    tier: input.tier,
+    status: input.status ?? "active",
+    lifecycleStage: input.lifecycle_stage ?? "onboarding",
+    contractValue: input.contract_value,
+    contractStartDate: input.contract_start_date,
+    contractEndDate: input.contract_end_date,
+    renewalDate: input.renewal_date ?? input.contract_end_date,
+    primaryContactName: input.primary_contact_name ?? null,
+    primaryContactEmail: input.primary_contact_email ?? null,
+    csmAssigned: input.csm_assigned ?? null,
+    externalId: input.external_id ?? null,
+    healthScore: null,
+    healthTrend: null,
+    healthComputedAt: null,
+    lastEngagementAt: null,
+    createdAt,
+    updatedAt: createdAt,
+  };
+  db.insert(accounts).values(row).run();
+  appendEvent(
+    db,
+    row.id,
+    actor,
+    {
+      event_type: "account",
+      title: "Account registered",
+      description: `${row.name} (${row.companyName}) registered on the ${row.tier} tier with a contract of ${row.contractValue} from ${row.contractStartDate} to ${row.contractEndDate}.`,
+      impact: "positive",
+      metadata: { tier: row.tier, contract_value: row.contractValue },
+      occurred_at: createdAt,
+    },
+    now,
+  );
+  return toAccount(row, now);
+}
+
+export interface FieldChange {
+  from: Json;
+  to: Json;
+}
+
+/** Applies changes, records one timeline event listing each changed field with its previous value. */
+export function updateAccount(
+  db: TenantDb,
+  id: string,
+  changes: AccountChanges,
+  actor: string,
+  now = new Date(),
+): { account: Account; changed: Record<string, FieldChange> } {
+  const before = db.select().from(accounts).where(eq(accounts.id, id)).get();
+  if (!before) throw new AccountError("not_found", `No account with client_id "${id}" in this workspace; list_clients shows the ids.`);
+
+  const changed: Record<string, FieldChange> = {};
+  const patch: Partial<AccountRow> = {};
+  for (const [field, value] of Object.entries(changes) as [keyof AccountChanges, Json | undefined][]) {
+    if (value === undefined) continue;
+    const property = PROPERTY_OF_FIELD[field];
+    if (before[property] === value) continue;
+    changed[field] = { from: before[property] as Json, to: value };
+    (patch as Record<string, unknown>)[property] = value;
+  }
+  const start = (patch.contractStartDate ?? before.contractStartDate) as string;
+  const end = (patch.contractEndDate ?? before.contractEndDate) as string;
+  checkContractDates(start, end);
+  if (typeof patch.externalId === "string") {
+    const clash = db
+      .select({ id: accounts.id })
+      .from(accounts)
+      .where(and(eq(accounts.externalId, patch.externalId), sql`${accounts.id} <> ${id}`))
+      .get();
+    if (clash) throw new AccountError("conflict", `external_id "${patch.externalId}" already belongs to ${clash.id}.`);
+  }
+  if (Object.keys(changed).length === 0) return { account: toAccount(before, now), changed };
+
+  patch.updatedAt = now.toISOString();
+  db.update(accounts).set(patch).where(eq(accounts.id, id)).run();
+  const contractFields = ["contract_value", "contract_start_date", "contract_end_date", "renewal_date", "tier"];
+  const touchesContract = Object.keys(changed).some((field) => contractFields.includes(field));
+  appendEvent(
+    db,
+    id,
+    actor,
+    {
+      event_type: touchesContract ? "contract" : "account",
+      title: `Updated ${Object.keys(changed).join(", ")}`,
+      description: Object.entries(changed)
+        .map(([field, change]) => `${field}: ${JSON.stringify(change.from)} → ${JSON.stringify(change.to)}`)
+        .join("; "),
+      impact: changed.status?.to === "churned" ? "negative" : "neutral",
+      metadata: { changes: changed as unknown as { [key: string]: Json } },
+    },
+    now,
+  );
+  const after = db.select().from(accounts).where(eq(accounts.id, id)).get();
+  if (!after) throw new AccountError("not_found", `Account "${id}" disappeared during the update.`);
+  return { account: toAccount(after, now), changed };
+}
+
+export interface AccountFilters {
+  tier?: Tier[];
+  lifecycle_stage?: LifecycleStage[];
+  status?: AccountStatus[];
+  csm_assigned?: string;
+  health_score_min?: number;
+  health_score_max?: number;
+  renewal_before?: string;
+  renewal_after?: string;
+  search?: string;
+}
+
+export interface ListOptions {
+  filters: AccountFilters;
+  sort_by: AccountSortField;
+  sort_order: "asc" | "desc";
+  limit: number;
+  cursor?: string;
+}
+
+export interface AccountListSummary {
+  total_count: number;
+  total_arr: number;
+  average_health_score: number | null;
+  scored_count: number;
+  by_lifecycle_stage: Record<LifecycleStage, number>;
+  by_tier: Record<Tier, number>;
+}
+
+export interface AccountList {
+  clients: Account[];
+  next_cursor: string | null;
+  summary: AccountListSummary;
+}
+
+interface CursorPosition {
+  /** The sort column's value of the last row returned (null for an unscored account). */
+  v: string | number | null;
+  id: string;
+  s: AccountSortField;
+  o: "asc" | "desc";
+}
+
+function encodeCursor(position: CursorPosition): string {
+  return btoa(JSON.stringify(position)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+}
+
+function decodeCursor(cursor: string, sortBy: AccountSortField, order: "asc" | "desc"): CursorPosition {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
+  } catch {
+    throw new AccountError("invalid", "cursor is not one this server issued; pass next_cursor from the previous page unchanged.");
+  }
+  const position = parsed as Partial<CursorPosition>;
+  if (typeof position.id !== "string" || position.s !== sortBy || position.o !== order) {
+    throw new AccountError(
+      "invalid",
+      "cursor belongs to a different sort; keep sort_by and sort_order the same while paging, or drop the cursor to start over.",
+    );
+  }
+  return position as CursorPosition;
+}
+
+function filterConditions(filters: AccountFilters): SQL[] {
+  const conditions: SQL[] = [];
+  if (filters.tier?.length) conditions.push(inArray(accounts.tier, filters.tier));
+  if (filters.lifecycle_stage?.length) conditions.push(inArray(accounts.lifecycleStage, filters.lifecycle_stage));
+  if (filters.status?.length) conditions.push(inArray(accounts.status, filters.status));
+  if (filters.csm_assigned) conditions.push(eq(accounts.csmAssigned, filters.csm_assigned));
+  if (filters.health_score_min !== undefined) conditions.push(gte(accounts.healthScore, filters.health_score_min));
+  if (filters.health_score_max !== undefined) conditions.push(lte(accounts.healthScore, filters.health_score_max));
+  if (filters.renewal_before) conditions.push(lt(accounts.renewalDate, filters.renewal_before));
+  if (filters.renewal_after) conditions.push(gt(accounts.renewalDate, filters.renewal_after));
+  if (filters.search) {
+    const pattern = `%${filters.search.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    const byName = sql`${accounts.name} LIKE ${pattern} ESCAPE '\\'`;
+    const byCompany = sql`${accounts.companyName} LIKE ${pattern} ESCAPE '\\'`;
+    conditions.push(or(byName, byCompany, like(accounts.id, filters.search)) as SQL);
+  }
+  return conditions;
+}
+
+/**
+ * Keyset pagination: rows strictly after the cursor in (sort value, id) order. Unscored
+ * accounts (null health) sort after every scored one in either direction.
+ */
+function afterCursor(position: CursorPosition, sortBy: AccountSortField, order: "asc" | "desc"): SQL {
+  const column = SORT_COLUMN[sortBy];
+  const idAfter = order === "asc" ? gt(accounts.id, position.id) : lt(accounts.id, position.id);
+  if (position.v === null) {
+    return and(sql`${column} IS NULL`, idAfter) as SQL;
+  }
+  const valueAfter = order === "asc" ? gt(column, position.v) : lt(column, position.v);
+  const nullsLater = sortBy === "health_score" ? sql`${column} IS NULL` : sql`0`;
+  return or(valueAfter, and(eq(column, position.v), idAfter), nullsLater) as SQL;
+}
+
+export function listAccounts(db: TenantDb, options: ListOptions, now = new Date()): AccountList {
+  const { filters, sort_by: sortBy, sort_order: order, limit } = options;
+  const conditions = filterConditions(filters);
+  const where = conditions.length ? and(...conditions) : undefined;
+
+  const pageConditions = [...conditions];
+  if (options.cursor) pageConditions.push(afterCursor(decodeCursor(options.cursor, sortBy, order), sortBy, order));
+
+  const column = SORT_COLUMN[sortBy];
+  const direction = order === "asc" ? asc : desc;
+  const rows = db
+    .select()
+    .from(accounts)
+    .where(pageConditions.length ? and(...pageConditions) : undefined)
+    .orderBy(sql`${column} IS NULL`, direction(column), direction(accounts.id))
+    .limit(limit + 1)
+    .all();
+
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > limit && last
+      ? encodeCursor({ v: last[PROPERTY_OF_SORT[sortBy]] as string | number | null, id: last.id, s: sortBy, o: order })
+      : null;
+
+  return { clients: page.map((row) => toAccount(row, now)), next_cursor: nextCursor, summary: summarize(db, where) };
+}
+
+const PROPERTY_OF_SORT = {
+  name: "name",
+  contract_value: "contractValue",
+  renewal_date: "renewalDate",
+  health_score: "healthScore",
+  created_at: "createdAt",
+  updated_at: "updatedAt",
+} as const satisfies Record<AccountSortField, keyof AccountRow>;
+
+/** Totals over every account the filters match, not just the page. */
+function summarize(db: TenantDb, where: SQL | undefined): AccountListSummary {
+  const totals = db
+    .select({
+      count: sql<number>`count(*)`,
+      arr: sql<number>`coalesce(sum(${accounts.contractValue}), 0)`,
+      avgHealth: sql<number | null>`avg(${accounts.healthScore})`,
+      scored: sql<number>`count(${accounts.healthScore})`,
+    })
+    .from(accounts)
+    .where(where)
+    .get();
+  const byStage = db
+    .select({ key: accounts.lifecycleStage, count: sql<number>`count(*)` })
+    .from(accounts)
+    .where(where)
+    .groupBy(accounts.lifecycleStage)
+    .all();
+  const byTier = db
+    .select({ key: accounts.tier, count: sql<number>`count(*)` })
+    .from(accounts)
+    .where(where)
+    .groupBy(accounts.tier)
+    .all();
+  const stageCounts = Object.fromEntries(LIFECYCLE_STAGES.map((stage) => [stage, 0])) as Record<LifecycleStage, number>;
+  for (const { key, count } of byStage) stageCounts[key] = count;
+  const tierCounts = Object.fromEntries(TIERS.map((tier) => [tier, 0])) as Record<Tier, number>;
+  for (const { key, count } of byTier) tierCounts[key] = count;
+  return {
+    total_count: totals?.count ?? 0,
+    total_arr: Math.round((totals?.arr ?? 0) * 100) / 100,
+    average_health_score: totals?.avgHealth == null ? null : Math.round(totals.avgHealth * 10) / 10,
+    scored_count: totals?.scored ?? 0,
+    by_lifecycle_stage: stageCounts,
+    by_tier: tierCounts,
+  };
+}
+
+export interface TimelineQuery {
+  start_date?: string;
+  end_date?: string;
+  event_types?: EventType[];
+  limit: number;
+  cursor?: string;
+}
+
+export interface Timeline {
+  events: TimelineEvent[];
+  next_cursor: string | null;
+  counts_by_type: Partial<Record<EventType, number>>;
+  total_events: number;
+}
+
+/** Events newest first; `end_date` is inclusive (the whole day). */
+export function accountTimeline(db: TenantDb, accountId: string, query: TimelineQuery): Timeline {
+  const conditions: SQL[] = [eq(accountEvents.accountId, accountId)];
+  if (query.start_date) conditions.push(gte(accountEvents.occurredAt, query.start_date));
+  if (query.end_date) conditions.push(lt(accountEvents.occurredAt, nextDay(query.end_date)));
+  if (query.event_types?.length) conditions.push(inArray(accountEvents.eventType, query.event_types));
+  const matching = and(...conditions);
+
+  const pageConditions = [...conditions];
+  if (query.cursor) {
+    const [at, id] = decodeTimelineCursor(query.cursor);
+    pageConditions.push(or(lt(accountEvents.occurredAt, at), and(eq(accountEvents.occurredAt, at), lt(accountEvents.id, id))) as SQL);
+  }
+  const rows = db
+    .select()
+    .from(accountEvents)
+    .where(and(...pageConditions))
+    .orderBy(desc(accountEvents.occurredAt), desc(accountEvents.id))
+    .limit(query.limit + 1)
+    .all();
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  const counts = db
+    .select({ type: accountEvents.eventType, count: sql<number>`count(*)` })
+    .from(accountEvents)
+    .where(matching)
+    .groupBy(accountEvents.eventType)
+    .all();
+  const countsByType: Partial<Record<EventType, number>> = {};
+  let total = 0;
+  for (const { type, count } of counts) {
+    countsByType[type as EventType] = count;
+    total += count;
+  }
+  return {
+    events: page.map(toEvent),
+    next_cursor: rows.length > query.limit && last ? btoa(JSON.stringify([last.occurredAt, last.id])) : null,
+    counts_by_type: countsByType,
+    total_events: total,
+  };
+}
+
+function decodeTimelineCursor(cursor: string): [string, string] {
+  try {
+    const value: unknown = JSON.parse(atob(cursor));
+    if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string") return [value[0], value[1]];
+  } catch {
+    // fall through to the error below
+  }
+  throw new AccountError("invalid", "cursor is not one this server issued; pass next_cursor from the previous page unchanged.");
+}
+
+function nextDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+export function countAccounts(db: TenantDb): number {
+  return db.select({ count: sql<number>`count(*)` }).from(accounts).get()?.count ?? 0;
+}
+
+export interface AuditEntry {
+  userId: string;
+  via: string;
+  action: string;
+  targetId?: string | null;
+  details: Record<string, unknown>;
+}
+
+const SECRET_KEY_PATTERN = /secret|token|password|api_?key|authorization/i;
+
+/** Replaces the value of any key that looks like a secret, at any depth. */
+export function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, SECRET_KEY_PATTERN.test(key) ? "[redacted]" : redactSecrets(inner)]),
+    );
+  }
+  return value;
+}
+
+export function recordAudit(db: TenantDb, entry: AuditEntry, now = new Date()): void {
+  db.insert(auditLog)
+    .values({
+      occurredAt: now.toISOString(),
+      userId: entry.userId,
+      via: entry.via,
+      action: entry.action,
+      targetId: entry.targetId ?? null,
+      details: JSON.stringify(redactSecrets(entry.details)),
+    })
+    .run();
+}
+
+export function auditEntries(db: TenantDb, limit: number) {
+  return db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(limit).all();
+}

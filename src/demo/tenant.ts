@@ -1,0 +1,49 @@
+import { tenantStub } from "../../durable-objects/tenant";
+import { hashPassword } from "../auth/passwords";
+import { createTenantWithOwner, isDemoTenantPresent } from "../db/control";
+import type { Env } from "../env";
+import { sampleAccounts } from "./sample-accounts";
+
+/**
+ * The local demo workspace: a documented login with ~100 sample accounts, so a newcomer
+ * can try the tools at once. It exists only when ENVIRONMENT is "development"; in
+ * production this code refuses to run and the login page never mentions it.
+ */
+
+export const DEMO_LOGIN = { email: "demo@example.com", password: "demo-password" } as const;
+export const DEMO_ACCOUNT_COUNT = 100;
+
+export function demoAllowed(env: Pick<Env, "ENVIRONMENT">): boolean {
+  return env.ENVIRONMENT === "development";
+}
+
+export async function demoLoginShown(env: Env): Promise<boolean> {
+  return demoAllowed(env) && (await isDemoTenantPresent(env.CONTROL_DB));
+}
+
+let seeding: Promise<void> | undefined;
+
+/** Creates the demo tenant once; later calls (and other isolates) find it and return. */
+export function ensureDemoTenant(env: Env): Promise<void> {
+  if (!demoAllowed(env)) return Promise.resolve();
+  seeding ??= seedDemoTenant(env).catch((error: unknown) => {
+    seeding = undefined;
+    console.error("demo tenant not created", error instanceof Error ? error.message : "unknown error");
+  });
+  return seeding;
+}
+
+async function seedDemoTenant(env: Env): Promise<void> {
+  if (await isDemoTenantPresent(env.CONTROL_DB)) return;
+  const created = await createTenantWithOwner(env.CONTROL_DB, {
+    organization: "Demo Workspace",
+    email: DEMO_LOGIN.email,
+    name: "Demo Owner",
+    password: await hashPassword(DEMO_LOGIN.password),
+    isDemo: true,
+  });
+  if ("error" in created) return; // another isolate created it first
+  const tenant = tenantStub(env.TENANT, created.tenantId);
+  const outcome = await tenant.registerAccounts(sampleAccounts(DEMO_ACCOUNT_COUNT), { userId: created.userId, via: "system" });
+  if (!outcome.ok) throw new Error(`demo accounts refused: ${outcome.message}`);
+}

@@ -1,0 +1,50 @@
+import type { Env } from "../env";
+
+/**
+ * Which origin this Worker answers as, and which Host and Origin headers it accepts.
+ * In production the configured PUBLIC_URL is the only origin; locally the request's own
+ * origin is used, but only on a loopback host, so a DNS-rebinding page cannot reach it.
+ */
+
+const LOOPBACK_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+export function isLoopbackHostname(hostname: string): boolean {
+  return LOOPBACK_HOSTNAMES.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/** The configured public origin, normalized (no trailing slash), or null when unset. */
+export function configuredOrigin(env: Pick<Env, "PUBLIC_URL">): string | null {
+  const text = env.PUBLIC_URL?.trim();
+  if (!text) return null;
+  return new URL(text).origin;
+}
+
+export type OriginCheck = { ok: true; origin: string } | { ok: false; status: 403 | 421; message: string };
+
+/** Decides the public origin for a request, refusing a foreign Host header. */
+export function resolveOrigin(request: Request, env: Pick<Env, "PUBLIC_URL">): OriginCheck {
+  const url = new URL(request.url);
+  const configured = configuredOrigin(env);
+  const origin = configured ?? url.origin;
+  const expectedHost = new URL(origin).host;
+  const host = request.headers.get("Host") ?? url.host;
+  if (configured ? host !== expectedHost : !isLoopbackHostname(new URL(`http://${host}`).hostname)) {
+    return { ok: false, status: 421, message: `This server does not answer for host "${host}".` };
+  }
+  return { ok: true, origin };
+}
+
+/**
+ * For the protected endpoints (/mcp, /api/v1): a browser Origin is accepted when it is this
+ * server itself or, locally, any loopback page (the MCP Inspector runs on its own port).
+ * Requests without an Origin (server-side clients) pass.
+ */
+export function isAcceptedBrowserOrigin(request: Request, origin: string, env: Pick<Env, "PUBLIC_URL">): boolean {
+  const browserOrigin = request.headers.get("Origin");
+  if (!browserOrigin || browserOrigin === origin) return true;
+  try {
+    return configuredOrigin(env) === null && isLoopbackHostname(new URL(browserOrigin).hostname);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,44 @@
+import { app } from "./app";
+import { oauthEdge } from "./auth/oauth";
+import { ensureDemoTenant } from "./demo/tenant";
+import type { Env } from "./env";
+import { isAcceptedBrowserOrigin, resolveOrigin } from "./http/origin";
+
+export { TenantDO } from "../durable-objects/tenant";
+
+const PROTECTED_RESOURCE_METADATA = "/.well-known/oauth-protected-resource";
+const AUTHORIZATION_SERVER_PATHS = ["/.well-known/oauth-authorization-server", "/oauth/token", "/oauth/register"];
+
+function refuse(status: number, message: string): Response {
+  return Response.json({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }, { status });
+}
+
+function isUnder(pathname: string, prefix: string): boolean {
+  return pathname === prefix || pathname.startsWith(`${prefix}/`);
+}
+
+/**
+ * The Worker's entry. Refuses foreign hosts (DNS rebinding), then routes:
+ *   /mcp, /.well-known/oauth-protected-resource/mcp   → MCP resource server
+ *   /api/v1/*, /.well-known/oauth-protected-resource  → REST resource server
+ *   OAuth metadata, token, registration               → authorization server
+ *   everything else                                   → Hono app (pages, consent, health)
+ */
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const resolved = resolveOrigin(request, env);
+    if (!resolved.ok) return refuse(resolved.status, resolved.message);
+    const edge = oauthEdge(resolved.origin);
+    const { pathname } = new URL(request.url);
+    ctx.waitUntil(ensureDemoTenant(env));
+
+    if (isUnder(pathname, "/mcp") || isUnder(pathname, "/api/v1")) {
+      if (!isAcceptedBrowserOrigin(request, resolved.origin, env)) return refuse(403, "Requests from this Origin are not accepted.");
+      return isUnder(pathname, "/mcp") ? edge.mcp.fetch(request, env, ctx) : edge.api.fetch(request, env, ctx);
+    }
+    if (pathname === `${PROTECTED_RESOURCE_METADATA}/mcp`) return edge.mcp.fetch(request, env, ctx);
+    if (pathname === PROTECTED_RESOURCE_METADATA) return edge.api.fetch(request, env, ctx);
+    if (AUTHORIZATION_SERVER_PATHS.includes(pathname)) return edge.authorizationServer.fetch(request, env, ctx);
+    return app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,51 @@
+import { McpServer, requireScopes } from "@modelcontextprotocol/server";
+import type { AuthProps } from "../auth/props";
+import type { Env } from "../env";
+import { catalog } from "../tools/catalog";
+import { toolContext } from "../tools/context";
+import { ToolError } from "../tools/define";
+
+export const SERVER_INFO = { name: "customer-success-mcp", version: "0.1.0" } as const;
+
+const INSTRUCTIONS =
+  "Customer-success workspace: accounts, their timelines and (as data arrives) health, risk, renewals and feedback. " +
+  "Start with list_clients to find an account's client_id, then get_client_overview or get_client_timeline.";
+
+/** Per-tool scope challenges, built once: each tool demands exactly its scope. */
+const scopeChallenges = new Map(catalog.map((tool) => [tool.name, requireScopes(tool.scope)]));
+
+/**
+ * A fresh MCP server for one request, bound to the caller's tenant. Only registration
+ * happens here; every schema was built once at module load.
+ */
+export function buildMcpServer(env: Env, user: AuthProps, clientId: string): McpServer {
+  const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS, capabilities: { tools: {} } });
+  const context = toolContext(env, user, `mcp:${clientId}`);
+  for (const tool of catalog) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input,
+        outputSchema: tool.output,
+        annotations: { title: tool.title, ...tool.annotations },
+        scopeChallenge: scopeChallenges.get(tool.name),
+      },
+      async (args: Record<string, unknown>) => {
+        try {
+          const result = await tool.run(context, args);
+          return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
+        } catch (error) {
+          if (error instanceof ToolError) return { isError: true, content: [{ type: "text", text: error.message }] };
+          console.error(`tool ${tool.name} failed`, error instanceof Error ? error.name : "unknown error");
+          return {
+            isError: true,
+            content: [{ type: "text", text: `${tool.name} failed on the server; try again, and report it if it keeps failing.` }],
+          };
+        }
+      },
+    );
+  }
+  return server;
+}

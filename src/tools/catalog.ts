@@ -1,0 +1,7 @@
+import { coreTools } from "./core";
+import type { Tool } from "./define";
+
+/** Every tool the product offers, in the order clients list them. */
+export const catalog: readonly Tool[] = [...coreTools];
+
+export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));

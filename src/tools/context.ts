@@ -1,0 +1,9 @@
+import { tenantStub } from "../../durable-objects/tenant";
+import type { AuthProps } from "../auth/props";
+import type { Env } from "../env";
+import type { ToolContext } from "./define";
+
+/** Builds a tool's context from the verified token: the tenant comes from the grant, never from input. */
+export function toolContext(env: Env, user: AuthProps, via: string): ToolContext {
+  return { tenant: tenantStub(env.TENANT, user.tenantId), user, env, actor: { userId: user.userId, via } };
+}

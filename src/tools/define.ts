@@ -1,0 +1,103 @@
+import { z } from "zod";
+import type { Actor, Outcome, TenantApi } from "../../durable-objects/tenant";
+import type { AuthProps } from "../auth/props";
+import type { Scope } from "../auth/scopes";
+import type { Env } from "../env";
+
+/**
+ * One capability, defined once: the MCP server registers it and the REST API routes to
+ * it, so the two faces cannot drift. Schemas are module-level constants, built once per
+ * isolate, because the MCP server is rebuilt for every request.
+ */
+
+export interface ToolContext {
+  /** The caller's own tenant, taken from the token, never from input. */
+  tenant: TenantApi;
+  user: AuthProps;
+  env: Env;
+  /** Who is acting, for the audit log and timelines. */
+  actor: Actor;
+}
+
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+export interface RestRoute {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** Under /api/v1, with {name} segments filled from input fields of the same name. */
+  path: string;
+}
+
+type ObjectSchema = z.ZodObject;
+
+export interface ToolDefinition<I extends ObjectSchema, O extends ObjectSchema> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  scope: Scope;
+  rest: RestRoute;
+  handler: (context: ToolContext, input: z.output<I>) => Promise<z.input<O>>;
+}
+
+/** A tool with its types erased, so the catalog can hold tools of every shape. */
+export interface Tool {
+  name: string;
+  title: string;
+  description: string;
+  input: ObjectSchema;
+  output: ObjectSchema;
+  annotations: ToolAnnotations;
+  scope: Scope;
+  rest: RestRoute;
+  /** Validates the input, runs the handler, and validates what it returns. */
+  run(context: ToolContext, rawInput: unknown): Promise<Record<string, unknown>>;
+}
+
+/** An error the caller can act on; the message names the field or the fix. */
+export class ToolError extends Error {
+  constructor(
+    readonly code: "not_found" | "invalid" | "conflict" | "forbidden",
+    message: string,
+  ) {
+    super(message);
+    this.name = "ToolError";
+  }
+}
+
+/** Turns a zod failure into one sentence per problem, each naming its field. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.length ? issue.path.join(".") : "input";
+      return `${field}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+export function defineTool<I extends ObjectSchema, O extends ObjectSchema>(definition: ToolDefinition<I, O>): Tool {
+  const { handler, ...meta } = definition;
+  return {
+    ...meta,
+    async run(context, rawInput) {
+      const parsed = definition.input.safeParse(rawInput ?? {});
+      if (!parsed.success) throw new ToolError("invalid", describeIssues(parsed.error));
+      const result = await handler(context, parsed.data);
+      return definition.output.parse(result) as Record<string, unknown>;
+    },
+  };
+}
+
+/** Unwraps a Tenant object answer, turning its refusals into ToolErrors. */
+export function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value;
+  throw new ToolError(outcome.code, outcome.message);
+}
+
+export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
