@@ -23,6 +23,7 @@ export default defineConfig(async () => {
       include: ["tests/**/*.test.ts", "tests/**/*.test.tsx"],
       exclude: ["tests/e2e/**"],
       setupFiles: ["./tests/setup/apply-migrations.ts"],
+      reporters: ["default", ["json", { outputFile: ".tmp/test-results/workers.json" }]],
     },
   };
 });

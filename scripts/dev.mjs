@@ -23,13 +23,26 @@ function wrangler(args, options = {}) {
   return spawnSync("wrangler", args, { stdio: "inherit", shell: process.platform === "win32", ...options });
 }
 
+/** `--persist-to DIR` (where local state lives) must reach the migrations too. */
+function persistArgs(args) {
+  const index = args.findIndex((arg) => arg === "--persist-to" || arg.startsWith("--persist-to="));
+  if (index < 0) return [];
+  return args[index].includes("=") ? [args[index]] : args.slice(index, index + 2);
+}
+
+const passthrough = process.argv.slice(2);
+const quiet = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" };
 ensureDevVars();
-const migrated = wrangler(["d1", "migrations", "apply", "CONTROL_DB", "--local"], { env: { ...process.env, CI: "true" } });
+const migrated = wrangler(["d1", "migrations", "apply", "CONTROL_DB", "--local", ...persistArgs(passthrough)], { env: quiet });
 if (migrated.status !== 0) {
   console.error("Applying the local D1 migrations failed; see the message above.");
   process.exit(migrated.status ?? 1);
 }
 
-const child = spawn("wrangler", ["dev", ...process.argv.slice(2)], { stdio: "inherit", shell: process.platform === "win32" });
+const child = spawn("wrangler", ["dev", ...passthrough], {
+  stdio: "inherit",
+  shell: process.platform === "win32",
+  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+});
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code) => process.exit(code ?? 0));

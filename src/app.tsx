@@ -79,6 +79,9 @@ app.get("/", async (c) => {
   );
 });
 
+/** Liveness: answers without touching any store (load balancers, and the benchmark's bare route). */
+app.get("/livez", (c) => c.text("ok"));
+
 app.get("/healthz", async (c) => {
   const checks = await healthChecks(c.env);
   const problems = checks.filter((check) => !check.ok);

@@ -1,0 +1,93 @@
+import { exports } from "cloudflare:workers";
+import {
+  authorize,
+  Browser,
+  registerOAuthClient,
+  signUp,
+  type Fetch,
+  type Tokens,
+} from "../../scripts/lib/oauth-flow";
+
+/** Helpers that reach the Worker under test through its real entry point. */
+
+export const ORIGIN = "http://localhost";
+
+/** Calls the Worker's default export, as a request from the network would. */
+export const workerFetch: Fetch = (input, init) => exports.default.fetch(new Request(input, init));
+
+let counter = 0;
+
+/** A unique email per call: Durable Object and D1 state persist across the tests of one file. */
+export function uniqueEmail(label = "user"): string {
+  counter += 1;
+  return `${label}-${counter}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+}
+
+export const PASSWORD = "correct horse battery staple";
+
+export interface Workspace {
+  browser: Browser;
+  email: string;
+}
+
+/** Signs up a new workspace (tenant + owner) and keeps the browser session. */
+export async function newWorkspace(organization = "Acme Success"): Promise<Workspace> {
+  const browser = new Browser(ORIGIN, workerFetch);
+  const email = uniqueEmail("owner");
+  const response = await signUp(browser, { organization, email, password: PASSWORD });
+  if (response.status !== 303) throw new Error(`sign-up answered ${response.status}: ${await response.text()}`);
+  return { browser, email };
+}
+
+/** A token for the signed-in browser's workspace, through registration, consent and the token endpoint. */
+export async function tokenFor(
+  workspace: Workspace,
+  options: { scope?: string; grant?: string[]; resource?: string } = {},
+): Promise<Tokens> {
+  const client = await registerOAuthClient(ORIGIN, workerFetch);
+  const { tokens } = await authorize(workspace.browser, client, options);
+  if (!tokens) throw new Error("authorization returned no tokens");
+  return tokens;
+}
+
+/** One JSON-RPC call to /mcp with a bearer token; returns the HTTP response and the parsed message. */
+export async function mcpCall(
+  token: string | null,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ response: Response; message: Record<string, unknown> | null }> {
+  const response = await workerFetch(`${ORIGIN}/mcp`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json, text/event-stream",
+      "MCP-Protocol-Version": "2025-06-18",
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const data = text.includes("data:")
+    ? text
+        .split("\n")
+        .filter((line) => line.startsWith("data:"))
+        .map((line) => line.slice(5).trim())
+        .at(-1)
+    : text;
+  return { response, message: data ? (JSON.parse(data) as Record<string, unknown>) : null };
+}
+
+/** Calls a tool over MCP and returns its result object. */
+export async function callTool(token: string, name: string, args: Record<string, unknown>) {
+  const { response, message } = await mcpCall(token, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } });
+  return { response, message, result: (message?.result ?? null) as { isError?: boolean; structuredContent?: Record<string, unknown>; content: { text: string }[] } | null };
+}
+
+/** A REST call with a bearer token. */
+export function apiCall(token: string, path: string, init: RequestInit = {}): Promise<Response> {
+  return workerFetch(`${ORIGIN}${path}`, {
+    ...init,
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", ...(init.headers as Record<string, string> | undefined) },
+  });
+}
