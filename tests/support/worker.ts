@@ -12,8 +12,20 @@ import {
 
 export const ORIGIN = "http://localhost";
 
-/** Calls the Worker's default export, as a request from the network would. */
-export const workerFetch: Fetch = (input, init) => exports.default.fetch(new Request(input, init));
+/**
+ * Calls the Worker's default export, as a request from the network would. Each request
+ * comes from its own client address unless the test sets CF-Connecting-IP, so the per-IP
+ * sign-up limit only bites in the tests about it.
+ */
+let requestCount = 0;
+export const workerFetch: Fetch = (input, init) => {
+  const request = new Request(input, init);
+  requestCount += 1;
+  // A request from the network always has a Host header; a Request built in a test does not.
+  if (!request.headers.has("Host")) request.headers.set("Host", new URL(request.url).host);
+  if (!request.headers.has("CF-Connecting-IP")) request.headers.set("CF-Connecting-IP", `203.0.${Math.floor(requestCount / 250) % 250}.${(requestCount % 250) + 1}`);
+  return exports.default.fetch(request);
+};
 
 let counter = 0;
 
@@ -43,11 +55,11 @@ export async function newWorkspace(organization = "Acme Success"): Promise<Works
 export async function tokenFor(
   workspace: Workspace,
   options: { scope?: string; grant?: string[]; resource?: string } = {},
-): Promise<Tokens> {
+): Promise<Tokens & { client_id: string }> {
   const client = await registerOAuthClient(ORIGIN, workerFetch);
   const { tokens } = await authorize(workspace.browser, client, options);
   if (!tokens) throw new Error("authorization returned no tokens");
-  return tokens;
+  return { ...tokens, client_id: client.client_id };
 }
 
 /** One JSON-RPC call to /mcp with a bearer token; returns the HTTP response and the parsed message. */

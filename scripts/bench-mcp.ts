@@ -1,0 +1,537 @@
+/**
+ * `npm run bench:mcp`: load-tests the real local server (wrangler dev on workerd) with
+ * autocannon and prints what one MCP tool call costs next to the runtime's own ceiling.
+ *
+ *   ours: POST /mcp tools/call get_client_overview, authenticated with a real OAuth token
+ *   bare: GET /livez of the same Worker, which answers "ok" without touching any store
+ *
+ * Runs: ours and bare alternating at 50 connections (ABBA order, so drift on a shared
+ * machine hits both sides alike), ours at 10 connections for latency, ours at 100
+ * connections to show it holds without errors. Durations come from env vars (see
+ * docs/benchmarks.md); the last line printed is one line of JSON.
+ *
+ * Exits non-zero only when the benchmark could not run; missing a target is reported, not
+ * failed. Plain TypeScript with erasable types, so Node 22 runs it directly.
+ */
+import autocannon from "autocannon";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg } from "node:os";
+import { startLocalServer, type LocalServer } from "./lib/local-server.ts";
+import { freshWorkspaceToken } from "./lib/oauth-flow.ts";
+
+// ---- configuration -------------------------------------------------------------------
+
+function seconds(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text.trim() === "") return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${name} must be a number of seconds above 0, not "${text}"`);
+  return value;
+}
+
+function count(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text.trim() === "") return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number of at least 1, not "${text}"`);
+  return value;
+}
+
+class ConfigError extends Error {}
+
+/** Connections per run; fixed, because the targets are stated at these levels. */
+const CONNECTIONS = { compare: 50, latency: 10, stress: 100 } as const;
+
+interface Plan {
+  /** Seconds each side (ours, bare) gets at 50 connections, over all rounds. */
+  compareSeconds: number;
+  rounds: number;
+  latencySeconds: number;
+  stressSeconds: number;
+  warmupSeconds: number;
+}
+
+function readPlan(): Plan {
+  // BENCH_SECONDS scales every measured run at once (a smoke run: BENCH_SECONDS=2).
+  const base = process.env.BENCH_SECONDS;
+  const all = base === undefined || base.trim() === "" ? undefined : seconds("BENCH_SECONDS", 20);
+  return {
+    compareSeconds: seconds("BENCH_COMPARE_SECONDS", all ?? 20),
+    rounds: count("BENCH_ROUNDS", 2),
+    latencySeconds: seconds("BENCH_LATENCY_SECONDS", all ?? 20),
+    stressSeconds: seconds("BENCH_STRESS_SECONDS", all ?? 15),
+    warmupSeconds: seconds("BENCH_WARMUP_SECONDS", all === undefined ? 3 : Math.min(all, 3)),
+  };
+}
+
+const TARGETS = { ratio: 0.5, p95Ms: 50, errors: 0 } as const;
+
+// ---- the requests ----------------------------------------------------------------------
+
+type Json = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function mcpHeaders(token: string): Record<string, string> {
+  return {
+    "Content-Type": "application/json",
+    Accept: "application/json, text/event-stream",
+    "MCP-Protocol-Version": "2025-06-18",
+    Authorization: `Bearer ${token}`,
+  };
+}
+
+function toolCall(id: number, name: string, args: Json): string {
+  return JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } });
+}
+
+/** Streamable HTTP answers either plain JSON or one SSE "message" event; this reads both. */
+function parseRpcBody(body: string): unknown {
+  const trimmed = body.trimStart();
+  if (trimmed.startsWith("{")) return JSON.parse(trimmed);
+  const data = body
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith("data:"))
+    .map((line) => line.slice(5).trimStart());
+  if (data.length === 0) throw new Error("neither JSON nor an SSE data event");
+  return JSON.parse(data.join("\n"));
+}
+
+/** Why a tools/call answer is not a successful result, or null when it is one. */
+function toolResultProblem(body: string, expectedClientId?: string): string | null {
+  let message: unknown;
+  try {
+    message = parseRpcBody(body);
+  } catch (error) {
+    return `unreadable body (${error instanceof Error ? error.message : "parse error"})`;
+  }
+  if (!isRecord(message)) return "not a JSON-RPC message";
+  if (message.error !== undefined) return `JSON-RPC error ${JSON.stringify(message.error).slice(0, 200)}`;
+  const result = message.result;
+  if (!isRecord(result)) return "no result";
+  if (result.isError === true) return `tool error ${JSON.stringify(result.content).slice(0, 200)}`;
+  if (expectedClientId === undefined) return null;
+  const structured = result.structuredContent;
+  const client = isRecord(structured) ? structured.client : undefined;
+  const clientId = isRecord(client) ? client.client_id : undefined;
+  return clientId === expectedClientId ? null : `structuredContent.client.client_id is ${String(clientId)}, not ${expectedClientId}`;
+}
+
+interface Target {
+  label: "ours" | "bare";
+  request: autocannon.Request;
+  /** Why a 2xx body is wrong, or null when it is right. */
+  problem(body: string): string | null;
+}
+
+function oursTarget(token: string, clientId: string): Target {
+  return {
+    label: "ours",
+    request: { method: "POST", path: "/mcp", headers: mcpHeaders(token), body: toolCall(1, "get_client_overview", { client_id: clientId }) },
+    problem: (body) => toolResultProblem(body, clientId),
+  };
+}
+
+const bareTarget: Target = {
+  label: "bare",
+  request: { method: "GET", path: "/livez" },
+  problem: (body) => (body === "ok" ? null : `expected "ok", got ${JSON.stringify(body.slice(0, 100))}`),
+};
+
+// ---- server CPU, from /proc (Linux only; omitted elsewhere) -----------------------------
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+interface ProcessCpu {
+  name: string;
+  seconds: number;
+}
+
+/** CPU seconds used so far by every descendant of this process: the server's tree. */
+function descendantsCpu(): Map<number, ProcessCpu> | null {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return null;
+  }
+  const stats = new Map<number, { parent: number; name: string; seconds: number }>();
+  for (const entry of entries) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // "pid (comm) state ppid ..." where comm may hold spaces or parentheses.
+      const close = stat.lastIndexOf(")");
+      const name = stat.slice(stat.indexOf("(") + 1, close);
+      const fields = stat.slice(close + 2).split(" ");
+      const parent = Number(fields[1]);
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      stats.set(Number(entry), { parent, name, seconds: ticks / CLOCK_TICKS });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const tree = new Map<number, ProcessCpu>();
+  const pending = [process.pid];
+  while (pending.length > 0) {
+    const parent = pending.pop();
+    for (const [pid, stat] of stats) {
+      if (stat.parent === parent && !tree.has(pid)) {
+        tree.set(pid, { name: stat.name, seconds: stat.seconds });
+        pending.push(pid);
+      }
+    }
+  }
+  return tree;
+}
+
+/** CPU seconds per process name spent between two snapshots. */
+function cpuSpent(before: Map<number, ProcessCpu> | null, after: Map<number, ProcessCpu> | null): Record<string, number> | null {
+  if (!before || !after) return null;
+  const spent: Record<string, number> = {};
+  for (const [pid, now] of after) {
+    const delta = now.seconds - (before.get(pid)?.seconds ?? 0);
+    if (delta > 0) spent[now.name] = round((spent[now.name] ?? 0) + delta, 2);
+  }
+  return spent;
+}
+
+// ---- running autocannon ------------------------------------------------------------------
+
+interface RunResult {
+  name: string;
+  target: Target["label"];
+  connections: number;
+  seconds: number;
+  /** 2xx responses whose body was verified right. */
+  ok: number;
+  rps: number;
+  latencies: number[];
+  connectionErrors: number;
+  timeouts: number;
+  non2xx: number;
+  badBodies: number;
+  errors: number;
+  statusCodes: Record<string, number>;
+  problems: string[];
+  serverCpu: Record<string, number> | null;
+  benchCpuSeconds: number;
+}
+
+function round(value: number, digits = 1): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+/** Nearest-rank percentile of an ascending array, in its own unit. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? Number.NaN;
+}
+
+async function run(origin: string, name: string, target: Target, connections: number, duration: number): Promise<RunResult> {
+  let ok = 0;
+  let badBodies = 0;
+  const problems: string[] = [];
+  // autocannon has no p95, so latencies of verified 2xx answers are kept here instead.
+  const latencies: number[] = [];
+  const pendingOk: boolean[] = [];
+
+  const request: autocannon.Request = {
+    ...target.request,
+    // Sees every complete response with its status and whole body, once per request.
+    onResponse: (status: number, body: string) => {
+      if (status < 200 || status >= 300) {
+        pendingOk.push(false);
+        return;
+      }
+      const problem = target.problem(body);
+      if (problem === null) {
+        ok += 1;
+        pendingOk.push(true);
+      } else {
+        badBodies += 1;
+        pendingOk.push(false);
+        if (problems.length < 5) problems.push(problem);
+      }
+    },
+  };
+
+  const cpuBefore = descendantsCpu();
+  const benchBefore = process.cpuUsage();
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { url: origin, connections, duration, timeout: 10, requests: [request] },
+      (error: unknown, finished) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(finished)),
+    );
+    // "response" follows onResponse for the same request, so the verdict is waiting for it.
+    instance.on("response", (_client, _status, _bytes, responseTime) => {
+      if (pendingOk.shift() === true) latencies.push(responseTime);
+    });
+  });
+  const benchCpu = process.cpuUsage(benchBefore);
+  const serverCpu = cpuSpent(cpuBefore, descendantsCpu());
+
+  const timeouts = result.timeouts;
+  const connectionErrors = result.errors - timeouts;
+  const statusCodes: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
+  latencies.sort((a, b) => a - b);
+  return {
+    name,
+    target: target.label,
+    connections,
+    seconds: result.duration,
+    ok,
+    rps: result.duration > 0 ? ok / result.duration : 0,
+    latencies,
+    connectionErrors,
+    timeouts,
+    non2xx: result.non2xx,
+    badBodies,
+    errors: result.errors + result.non2xx + badBodies,
+    statusCodes,
+    problems,
+    serverCpu,
+    benchCpuSeconds: round((benchCpu.user + benchCpu.system) / 1e6, 2),
+  };
+}
+
+/** Several runs of one side as one: requests and seconds added, latencies pooled. */
+function combine(name: string, runs: RunResult[]): RunResult {
+  const first = runs[0];
+  if (!first) throw new Error(`no runs to combine for ${name}`);
+  const sum = (pick: (run: RunResult) => number) => runs.reduce((total, run) => total + pick(run), 0);
+  const seconds = sum((run) => run.seconds);
+  const ok = sum((run) => run.ok);
+  const serverCpu: Record<string, number> = {};
+  for (const run of runs) for (const [process, spent] of Object.entries(run.serverCpu ?? {})) serverCpu[process] = round((serverCpu[process] ?? 0) + spent, 2);
+  const statusCodes: Record<string, number> = {};
+  for (const run of runs) for (const [code, total] of Object.entries(run.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + total;
+  return {
+    name,
+    target: first.target,
+    connections: first.connections,
+    seconds,
+    ok,
+    rps: seconds > 0 ? ok / seconds : 0,
+    latencies: runs.flatMap((run) => run.latencies).sort((a, b) => a - b),
+    connectionErrors: sum((run) => run.connectionErrors),
+    timeouts: sum((run) => run.timeouts),
+    non2xx: sum((run) => run.non2xx),
+    badBodies: sum((run) => run.badBodies),
+    errors: sum((run) => run.errors),
+    statusCodes,
+    problems: runs.flatMap((run) => run.problems).slice(0, 5),
+    serverCpu: runs.every((run) => run.serverCpu) ? serverCpu : null,
+    benchCpuSeconds: round(sum((run) => run.benchCpuSeconds), 2),
+  };
+}
+
+// ---- reporting ---------------------------------------------------------------------------------
+
+function latencySummary(run: RunResult): { p50: number; p95: number; p99: number; max: number } {
+  const sorted = run.latencies;
+  return {
+    p50: round(percentile(sorted, 50)),
+    p95: round(percentile(sorted, 95)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted[sorted.length - 1] ?? Number.NaN),
+  };
+}
+
+function describe(run: RunResult): string {
+  const { p50, p95, p99, max } = latencySummary(run);
+  const cpu = run.serverCpu ? Object.entries(run.serverCpu).map(([process, spent]) => `${process} ${spent}s`).join(", ") : "n/a";
+  const perRequest = run.serverCpu && run.ok > 0 ? ` (${round((sumValues(run.serverCpu) * 1000) / run.ok, 2)} ms server CPU per request)` : "";
+  const lines = [
+    `${run.name.padEnd(22)} ${String(run.connections).padStart(3)} conns ${run.seconds.toFixed(1).padStart(5)} s  ` +
+      `${String(run.ok).padStart(7)} ok  ${run.rps.toFixed(1).padStart(8)} req/s  ` +
+      `p50 ${p50} ms  p95 ${p95} ms  p99 ${p99} ms  max ${max} ms  errors ${run.errors}`,
+    `${"".padEnd(22)} errors: ${run.connectionErrors} connection, ${run.timeouts} timeout, ${run.non2xx} non-2xx, ${run.badBodies} bad body; ` +
+      `statuses ${JSON.stringify(run.statusCodes)}`,
+    `${"".padEnd(22)} CPU: server ${cpu}${perRequest}; load generator ${run.benchCpuSeconds}s`,
+  ];
+  for (const problem of run.problems) lines.push(`${"".padEnd(22)} e.g. ${problem}`);
+  return lines.join("\n");
+}
+
+function sumValues(record: Record<string, number>): number {
+  return Object.values(record).reduce((total, value) => total + value, 0);
+}
+
+function verdict(met: boolean): string {
+  return met ? "met" : "NOT met";
+}
+
+// ---- the benchmark -----------------------------------------------------------------------------
+
+async function setUp(origin: string): Promise<{ token: string; clientId: string }> {
+  const { tokens } = await freshWorkspaceToken(origin, fetch, { scope: "cs:read cs:write" });
+  const headers = mcpHeaders(tokens.access_token);
+
+  const registered = await fetch(`${origin}/mcp`, {
+    method: "POST",
+    headers,
+    body: toolCall(1, "register_client", { client_name: "Bench Account", company_name: "Bench Industries", tier: "professional", contract_value: 120000 }),
+  });
+  const registeredBody = await registered.text();
+  if (!registered.ok) throw new Error(`register_client answered ${registered.status}: ${registeredBody.slice(0, 300)}`);
+  const problem = toolResultProblem(registeredBody);
+  if (problem) throw new Error(`register_client failed: ${problem}`);
+  const message = parseRpcBody(registeredBody);
+  const result = isRecord(message) ? message.result : undefined;
+  const structured = isRecord(result) ? result.structuredContent : undefined;
+  const client = isRecord(structured) ? structured.client : undefined;
+  const clientId = isRecord(client) ? client.client_id : undefined;
+  if (typeof clientId !== "string") throw new Error("register_client answered no client_id");
+
+  // Once, before any load: the measured request must do the real work and succeed.
+  const overview = await fetch(`${origin}/mcp`, { method: "POST", headers, body: toolCall(1, "get_client_overview", { client_id: clientId }) });
+  const overviewBody = await overview.text();
+  if (!overview.ok) throw new Error(`get_client_overview answered ${overview.status}: ${overviewBody.slice(0, 300)}`);
+  const overviewProblem = toolResultProblem(overviewBody, clientId);
+  if (overviewProblem) throw new Error(`get_client_overview failed: ${overviewProblem}`);
+
+  const livez = await fetch(`${origin}/livez`);
+  const livezBody = await livez.text();
+  if (!livez.ok || livezBody !== "ok") throw new Error(`/livez answered ${livez.status} ${JSON.stringify(livezBody.slice(0, 100))}`);
+  return { token: tokens.access_token, clientId };
+}
+
+async function benchmark(server: LocalServer, plan: Plan): Promise<void> {
+  const { origin } = server;
+  const { token, clientId } = await setUp(origin);
+  const ours = oursTarget(token, clientId);
+  console.log(`Server ${origin}; measured account ${clientId}; node ${process.version}; ${availableParallelism()} CPUs; load ${loadavg().map((load) => load.toFixed(2)).join(" ")}`);
+  console.log(
+    `Plan: warm-up ${plan.warmupSeconds} s per side, then ours/bare at ${CONNECTIONS.compare} connections ${plan.compareSeconds} s each over ${plan.rounds} alternating round(s), ` +
+      `ours at ${CONNECTIONS.latency} connections ${plan.latencySeconds} s, ours at ${CONNECTIONS.stress} connections ${plan.stressSeconds} s.\n`,
+  );
+
+  const runs: RunResult[] = [];
+  const report = (result: RunResult) => {
+    runs.push(result);
+    console.log(describe(result));
+  };
+
+  // Warm-up: JIT, the Tenant object and its SQLite pages; reported, errors counted, rates not used.
+  report(await run(origin, "warm-up ours", ours, CONNECTIONS.compare, plan.warmupSeconds));
+  report(await run(origin, "warm-up bare", bareTarget, CONNECTIONS.compare, plan.warmupSeconds));
+
+  // ABBA: ours, bare | bare, ours | ours, bare ... so neither side always runs first.
+  const slot = plan.compareSeconds / plan.rounds;
+  const compared: { ours: RunResult[]; bare: RunResult[] } = { ours: [], bare: [] };
+  for (let round = 1; round <= plan.rounds; round += 1) {
+    const order = round % 2 === 1 ? [ours, bareTarget] : [bareTarget, ours];
+    for (const target of order) {
+      const result = await run(origin, `round ${round} ${target.label}`, target, CONNECTIONS.compare, slot);
+      compared[target.label].push(result);
+      report(result);
+    }
+  }
+  const ours50 = combine(`ours @${CONNECTIONS.compare} (all rounds)`, compared.ours);
+  const bare50 = combine(`bare @${CONNECTIONS.compare} (all rounds)`, compared.bare);
+
+  const latency = await run(origin, "latency ours", ours, CONNECTIONS.latency, plan.latencySeconds);
+  report(latency);
+  const stress = await run(origin, "stress ours", ours, CONNECTIONS.stress, plan.stressSeconds);
+  report(stress);
+
+  const ratio = bare50.rps > 0 ? ours50.rps / bare50.rps : 0;
+  const roundRatios = compared.ours.map((run, index) => {
+    const bare = compared.bare[index];
+    return bare && bare.rps > 0 ? round(run.rps / bare.rps, 3) : 0;
+  });
+  const errors = runs.reduce((total, run) => total + run.errors, 0);
+  const lat = latencySummary(latency);
+  const stressLat = latencySummary(stress);
+  const oursLat = latencySummary(ours50);
+
+  console.log("\nSummary");
+  console.log(describe(ours50));
+  console.log(describe(bare50));
+  console.log(`ours/bare at ${CONNECTIONS.compare} connections: ${ratio.toFixed(3)} (per round: ${roundRatios.join(", ")})`);
+  console.log(`Targets:`);
+  console.log(`  ours >= ${TARGETS.ratio} x bare req/s at ${CONNECTIONS.compare} connections: ${ours50.rps.toFixed(1)} vs ${bare50.rps.toFixed(1)} = ${ratio.toFixed(3)}  ${verdict(ratio >= TARGETS.ratio)}`);
+  console.log(`  p95 < ${TARGETS.p95Ms} ms at ${CONNECTIONS.latency} connections: p50 ${lat.p50} / p95 ${lat.p95} / p99 ${lat.p99} ms  ${verdict(lat.p95 < TARGETS.p95Ms)}`);
+  console.log(`  0 errors at ${CONNECTIONS.stress} connections: ${stress.errors} errors, ${stress.rps.toFixed(1)} req/s  ${verdict(stress.errors === 0)}`);
+  console.log(`  0 errors over all runs (warm-up included): ${errors}  ${verdict(errors === TARGETS.errors)}`);
+
+  const summary = {
+    bench: "mcp",
+    rps: round(ours50.rps),
+    bare_rps: round(bare50.rps),
+    ratio: round(ratio, 3),
+    round_ratios: roundRatios,
+    p50_ms: lat.p50,
+    p95_ms: lat.p95,
+    p99_ms: lat.p99,
+    rps_10: round(latency.rps),
+    p50_ms_50: oursLat.p50,
+    p95_ms_50: oursLat.p95,
+    p99_ms_50: oursLat.p99,
+    errors,
+    errors_by_run: Object.fromEntries(runs.map((run) => [run.name, run.errors])),
+    rps_100: round(stress.rps),
+    p95_ms_100: stressLat.p95,
+    errors_100: stress.errors,
+    targets_met: { ratio: ratio >= TARGETS.ratio, p95: lat.p95 < TARGETS.p95Ms, errors: errors === TARGETS.errors },
+    connections: { compare: CONNECTIONS.compare, latency: CONNECTIONS.latency, stress: CONNECTIONS.stress },
+    seconds: { compare_per_side: plan.compareSeconds, rounds: plan.rounds, latency: plan.latencySeconds, stress: plan.stressSeconds, warmup: plan.warmupSeconds },
+    server_cpu_ms_per_request_50: ours50.serverCpu && ours50.ok > 0 ? round((sumValues(ours50.serverCpu) * 1000) / ours50.ok, 2) : null,
+    bare_server_cpu_ms_per_request_50: bare50.serverCpu && bare50.ok > 0 ? round((sumValues(bare50.serverCpu) * 1000) / bare50.ok, 2) : null,
+    node: process.version,
+    cpus: availableParallelism(),
+    cpu_model: cpus()[0]?.model ?? "unknown",
+    loadavg: loadavg().map((load) => round(load, 2)),
+  };
+  console.log(JSON.stringify(summary));
+}
+
+async function main(): Promise<number> {
+  let plan: Plan;
+  try {
+    plan = readPlan();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+
+  let server: LocalServer | undefined;
+  // Ctrl-C must not leave wrangler running: its process group is detached from ours.
+  const interrupt = (signal: NodeJS.Signals) => {
+    console.error(`\n${signal}: stopping the server`);
+    const stopping = server ? server.stop() : Promise.resolve();
+    void stopping.finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+
+  try {
+    console.log("Starting the local server (npm run dev) ...");
+    server = await startLocalServer();
+    await benchmark(server, plan);
+    return 0;
+  } catch (error) {
+    console.error(`The benchmark could not run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (server) console.error(`\nLast server output:\n${server.output().slice(-4000)}`);
+    return 1;
+  } finally {
+    await server?.stop();
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,47 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { Browser, logIn } from "../scripts/lib/oauth-flow";
+import { membershipsOf } from "../src/db/control";
+import { DEMO_ACCOUNT_COUNT, DEMO_LOGIN, ensureDemoTenant } from "../src/demo/tenant";
+import type { Env } from "../src/env";
+import { healthChecks } from "../src/http/health";
+import { ORIGIN, workerFetch } from "./support/worker";
+
+describe("/healthz", () => {
+  it("is ok when every binding, secret and migration is there", async () => {
+    const response = await workerFetch(`${ORIGIN}/healthz`);
+    expect(response.status).toBe(200);
+    expect((await response.json<{ status: string }>()).status).toBe("ok");
+  });
+
+  it("says in words which binding and secret is missing and how to fix it", async () => {
+    const broken = { ...env, CACHE: undefined, SESSION_SECRET: "short" } as unknown as Env;
+    const problems = (await healthChecks(broken)).filter((check) => !check.ok).map((check) => check.detail);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toContain("CACHE is not bound");
+    expect(problems[0]).toContain("wrangler kv namespace create CACHE");
+    expect(problems[1]).toContain("SESSION_SECRET is shorter than 32 characters");
+    expect(JSON.stringify(problems)).not.toContain("short\"");
+  });
+});
+
+describe("the demo workspace", () => {
+  it("is never created when ENVIRONMENT is production", async () => {
+    await ensureDemoTenant({ ...env, ENVIRONMENT: "production" } as Env);
+    const row = await env.CONTROL_DB.prepare("SELECT count(*) AS n FROM users WHERE email = ?").bind(DEMO_LOGIN.email).first<{ n: number }>();
+    expect(row?.n).toBe(0);
+    expect(await (await workerFetch(`${ORIGIN}/login`)).text()).not.toContain(DEMO_LOGIN.password);
+  });
+
+  it("is created once in development with ~100 accounts and a documented login", async () => {
+    const development = { ...env, ENVIRONMENT: "development" } as Env;
+    await Promise.all([ensureDemoTenant(development), ensureDemoTenant(development)]);
+    const users = await env.CONTROL_DB.prepare("SELECT id FROM users WHERE email = ?").bind(DEMO_LOGIN.email).all<{ id: string }>();
+    expect(users.results).toHaveLength(1);
+    const [membership] = await membershipsOf(env.CONTROL_DB, users.results[0]?.id ?? "");
+    expect(membership?.role).toBe("owner");
+    const stub = env.TENANT.get(env.TENANT.idFromName(membership?.tenantId ?? ""));
+    expect(await stub.accountCount()).toBe(DEMO_ACCOUNT_COUNT);
+    expect((await logIn(new Browser(ORIGIN, workerFetch), DEMO_LOGIN)).status).toBe(303);
+  });
+});

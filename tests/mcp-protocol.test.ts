@@ -1,0 +1,77 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { mcpCall, newWorkspace, tokenFor } from "./support/worker";
+
+let token = "";
+
+beforeAll(async () => {
+  token = (await tokenFor(await newWorkspace("Protocol Co"))).access_token;
+});
+
+describe("MCP over streamable HTTP", () => {
+  it("initializes and lists the core tools with schemas and annotations", async () => {
+    const init = await mcpCall(token, {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "test", version: "1" } },
+    });
+    expect(init.response.status).toBe(200);
+    const result = init.message?.result as { serverInfo: { name: string }; capabilities: Record<string, unknown> };
+    expect(result.serverInfo.name).toBe("customer-success-mcp");
+    expect(result.capabilities.tools).toBeDefined();
+
+    const list = await mcpCall(token, { jsonrpc: "2.0", id: 2, method: "tools/list", params: {} });
+    const tools = (list.message?.result as { tools: { name: string; inputSchema: unknown; outputSchema: unknown; annotations: Record<string, unknown> }[] }).tools;
+    expect(tools.map((tool) => tool.name).sort()).toEqual(
+      ["get_client_overview", "get_client_timeline", "list_clients", "register_client", "update_client_info"].sort(),
+    );
+    for (const tool of tools) {
+      expect(tool.inputSchema, tool.name).toMatchObject({ type: "object" });
+      expect(tool.outputSchema, tool.name).toMatchObject({ type: "object" });
+      expect(typeof tool.annotations.readOnlyHint, tool.name).toBe("boolean");
+    }
+    const readOnly = tools.filter((tool) => tool.annotations.readOnlyHint).map((tool) => tool.name).sort();
+    expect(readOnly).toEqual(["get_client_overview", "get_client_timeline", "list_clients"]);
+  });
+
+  it("answers malformed JSON with -32700", async () => {
+    const { response, message } = await mcpCall(token, "{not json");
+    expect(response.status).toBe(400);
+    expect((message?.error as { code: number }).code).toBe(-32700);
+  });
+
+  it("answers a message that is not JSON-RPC with -32600", async () => {
+    const { message } = await mcpCall(token, { hello: "world" });
+    expect((message?.error as { code: number }).code).toBe(-32600);
+  });
+
+  it("answers an unknown method with -32601", async () => {
+    const { message } = await mcpCall(token, { jsonrpc: "2.0", id: 5, method: "accounts/explode", params: {} });
+    expect((message?.error as { code: number }).code).toBe(-32601);
+  });
+
+  it("answers an unknown tool with an error naming it", async () => {
+    const { message } = await mcpCall(token, { jsonrpc: "2.0", id: 6, method: "tools/call", params: { name: "delete_everything", arguments: {} } });
+    const error = message?.error as { code: number; message: string } | undefined;
+    const result = message?.result as { isError?: boolean; content?: { text: string }[] } | undefined;
+    const text = error?.message ?? result?.content?.[0]?.text ?? "";
+    expect(error?.code === -32602 || result?.isError === true).toBe(true);
+    expect(text).toContain("delete_everything");
+  });
+
+  it("answers wrong argument types with an error that names the field", async () => {
+    const { message } = await mcpCall(token, {
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: { name: "list_clients", arguments: { limit: "lots", tier: ["platinum"] } },
+    });
+    const error = message?.error as { code: number; message: string } | undefined;
+    const result = message?.result as { isError?: boolean; content?: { text: string }[] } | undefined;
+    const text = error?.message ?? result?.content?.[0]?.text ?? "";
+    expect(error?.code === -32602 || result?.isError === true).toBe(true);
+    expect(text).toContain("limit");
+    expect(text).toContain("tier");
+    expect(text).not.toMatch(/at .*\.(ts|js):\d+/); // no stack trace
+  });
+});

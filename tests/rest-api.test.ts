@@ -1,0 +1,60 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { catalog } from "../src/tools/catalog";
+import { apiCall, newWorkspace, ORIGIN, tokenFor, workerFetch } from "./support/worker";
+
+let token = "";
+
+beforeAll(async () => {
+  token = (await tokenFor(await newWorkspace("REST Co"), { resource: ORIGIN })).access_token;
+});
+
+describe("REST twin of the catalog", () => {
+  it("registers, reads, updates and lists accounts, and shows the timeline", async () => {
+    const created = await apiCall(token, "/api/v1/clients", {
+      method: "POST",
+      body: JSON.stringify({ client_name: "Rest One", company_name: "Rest One GmbH", tier: "professional", contract_value: 42000 }),
+    });
+    expect(created.status).toBe(201);
+    const { client } = await created.json<{ client: { client_id: string } }>();
+
+    const overview = await apiCall(token, `/api/v1/clients/${client.client_id}`);
+    expect(overview.status).toBe(200);
+    expect((await overview.json<{ client: { company_name: string } }>()).client.company_name).toBe("Rest One GmbH");
+
+    const patched = await apiCall(token, `/api/v1/clients/${client.client_id}`, { method: "PATCH", body: JSON.stringify({ updates: { tier: "enterprise" } }) });
+    expect(patched.status).toBe(200);
+    expect((await patched.json<{ changed_fields: unknown[] }>()).changed_fields).toEqual([{ field: "tier", from: "professional", to: "enterprise" }]);
+
+    const listed = await apiCall(token, "/api/v1/clients?tier=enterprise,starter&sort_by=contract_value&sort_order=desc&limit=5");
+    expect(listed.status).toBe(200);
+    const list = await listed.json<{ clients: { client_id: string }[]; summary: { total_count: number } }>();
+    expect(list.clients.map((entry) => entry.client_id)).toContain(client.client_id);
+    // A health filter leaves out accounts that have not been scored yet.
+    const scored = await apiCall(token, "/api/v1/clients?health_score_max=100");
+    expect((await scored.json<{ summary: { total_count: number } }>()).summary.total_count).toBe(0);
+
+    const timeline = await apiCall(token, `/api/v1/clients/${client.client_id}/timeline?event_types=contract`);
+    expect((await timeline.json<{ events: { title: string }[] }>()).events.map((event) => event.title)).toEqual(["Updated tier"]);
+  });
+
+  it("answers bad input with 400 naming the field, unknown ids with 404, bad JSON with 400", async () => {
+    const bad = await apiCall(token, "/api/v1/clients?limit=lots&tier=gold");
+    expect(bad.status).toBe(400);
+    const message = (await bad.json<{ error: { message: string } }>()).error.message;
+    expect(message).toContain("limit");
+    expect(message).toContain("tier");
+    expect((await apiCall(token, "/api/v1/clients/cs_nothere")).status).toBe(404);
+    const notJson = await apiCall(token, "/api/v1/clients", { method: "POST", body: "{oops" });
+    expect(notJson.status).toBe(400);
+    expect((await apiCall(token, "/api/v1/nothing-here")).status).toBe(404);
+  });
+
+  it("describes every tool in /openapi.json with its scope and schemas", async () => {
+    const document = await (await workerFetch(`${ORIGIN}/openapi.json`)).json<{ paths: Record<string, Record<string, { operationId: string; security: unknown; responses: Record<string, unknown> }>> }>();
+    const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods));
+    expect(operations.map((operation) => operation.operationId).sort()).toEqual(catalog.map((tool) => tool.name).sort());
+    const list = document.paths["/api/v1/clients"]?.get;
+    expect(list?.security).toEqual([{ oauth2: ["cs:read"] }]);
+    expect(JSON.stringify(list?.responses["200"])).toContain("next_cursor");
+  });
+});
