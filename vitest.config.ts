@@ -3,27 +3,26 @@ import { defineConfig } from "vitest/config";
 
 // Tests run inside workerd with the real bindings from wrangler.toml: the Tenant object
 // with SQLite, D1, KV and Queues under miniflare. tests/e2e runs separately, from Node.
-export default defineConfig(async () => {
-  const controlMigrations = await readD1Migrations("./migrations/control");
-  return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            ENVIRONMENT: "test",
-            SESSION_SECRET: "test-session-secret-that-is-long-enough-0123456789",
-            ENCRYPTION_KEY: "test-encryption-key-that-is-long-enough-0123456789",
-            CONTROL_MIGRATIONS: controlMigrations,
-          },
+const controlMigrations = await readD1Migrations("./migrations/control");
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          ENVIRONMENT: "test",
+          SESSION_SECRET: "test-session-secret-that-is-long-enough-0123456789",
+          ENCRYPTION_KEY: "test-encryption-key-that-is-long-enough-0123456789",
+          CONTROL_MIGRATIONS: controlMigrations,
         },
-      }),
-    ],
-    test: {
-      include: ["tests/**/*.test.ts", "tests/**/*.test.tsx"],
-      exclude: ["tests/e2e/**"],
-      setupFiles: ["./tests/setup/apply-migrations.ts"],
-      reporters: ["default", ["json", { outputFile: ".tmp/test-results/workers.json" }]],
-    },
-  };
+      },
+    }),
+  ],
+  test: {
+    include: ["tests/**/*.test.ts", "tests/**/*.test.tsx"],
+    exclude: ["tests/e2e/**"],
+    setupFiles: ["./tests/setup/apply-migrations.ts"],
+    reporters: ["default", ["json", { outputFile: ".tmp/test-results/workers.json" }]],
+  },
 });

@@ -8,6 +8,6 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 180_000,
-    reporters: ["default", ["json", { outputFile: ".tmp/test-results/e2e.json" }]],
+    reporters: ["default", ["json", { outputFile: ".tmp/test-results/e2e.json" }] as const],
   },
 });

@@ -8,7 +8,7 @@ import { csrfToken, CSRF_FIELD, verifyCsrf } from "./csrf";
 import { ConsentPage, LoginPage, MessagePage, SignupPage, type FieldErrors } from "./pages";
 import { decoyPasswordHash, hashPassword, verifyPassword } from "./passwords";
 import { LOGIN_LIMITS, SIGNUP_LIMITS, takeAttempt } from "./rate-limit";
-import { grantableScopes, isScope, scopesForRole } from "./scopes";
+import { preselectedScopes, isScope, scopesForRole } from "./scopes";
 import { endSession, readSession, startSession } from "./session";
 
 /** /signup, /login, /logout and the OAuth consent page at /authorize. */
@@ -148,7 +148,7 @@ authRoutes.get("/authorize", async (c) => {
         handle={consent.handle}
         details={details}
         allowedScopes={scopesForRole(member.role)}
-        checkedScopes={grantableScopes(request.scope, member.role)}
+        checkedScopes={preselectedScopes(request.scope, member.role)}
         workspace={member.tenantName}
         email={session.email}
         role={member.role}

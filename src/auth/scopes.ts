@@ -28,10 +28,14 @@ export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
 }
 
-/** The scopes to grant: those asked for (or cs:read when none) that the role allows. */
-export function grantableScopes(requested: readonly string[], role: Role): Scope[] {
+/**
+ * The scopes ticked when the consent page opens: read and write (the everyday work of a
+ * CSM) plus anything else the client asked for, capped by the role. MCP clients first ask
+ * only for the baseline cs:read that the 401 advertises; ticking cs:write too spares the
+ * user a second consent on the first write. The user can untick any of them.
+ */
+export function preselectedScopes(requested: readonly string[], role: Role): Scope[] {
   const allowed = scopesForRole(role);
-  const asked = requested.filter(isScope);
-  const wanted = asked.length > 0 ? asked : (["cs:read"] as Scope[]);
-  return wanted.filter((scope) => allowed.includes(scope));
+  const wanted = new Set<Scope>(["cs:read", "cs:write", ...requested.filter(isScope)]);
+  return allowed.filter((scope) => wanted.has(scope));
 }

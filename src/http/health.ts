@@ -43,6 +43,16 @@ export async function healthChecks(env: Env): Promise<HealthCheck[]> {
         : `${secret} is ${typeof value === "string" && value ? "shorter than 32 characters" : "not set"}; it ${purpose}. Set it with \`wrangler secret put ${secret}\` (locally: npm run dev writes .dev.vars)`,
     });
   }
+  if (env.ENVIRONMENT === "production") {
+    const ok = Boolean(env.PUBLIC_URL?.trim());
+    checks.push({
+      name: "var PUBLIC_URL",
+      ok,
+      detail: ok
+        ? `public origin ${env.PUBLIC_URL}`
+        : "PUBLIC_URL is empty: set it in wrangler.toml [vars] to the public origin (https://cs.example.com); until then only loopback hosts are answered",
+    });
+  }
   if (env.CONTROL_DB) {
     try {
       const { results } = await env.CONTROL_DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>();

@@ -29,7 +29,8 @@ export function resolveOrigin(request: Request, env: Pick<Env, "PUBLIC_URL">): O
   const expectedHost = new URL(origin).host;
   const host = request.headers.get("Host") ?? url.host;
   if (configured ? host !== expectedHost : !isLoopbackHostname(new URL(`http://${host}`).hostname)) {
-    return { ok: false, status: 421, message: `This server does not answer for host "${host}".` };
+    const hint = configured ? "" : " Set PUBLIC_URL to this server's public origin to serve it beyond localhost.";
+    return { ok: false, status: 421, message: `This server does not answer for host "${host}".${hint}` };
   }
   return { ok: true, origin };
 }

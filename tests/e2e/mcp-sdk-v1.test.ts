@@ -127,11 +127,11 @@ describe("MCP SDK v1 client", () => {
     expect(provider.savedClient?.client_id).toBeTruthy();
     expect(authorizationUrl.searchParams.get("client_id")).toBe(provider.savedClient?.client_id);
     // The SDK asks for the baseline scope of the 401 challenge; the owner's consent page offers
-    // every scope of the role, with only the requested one ticked.
+    // every scope of the role, with read and write ticked and admin left for the user to add.
     expect(authorizationUrl.searchParams.get("scope")).toBe("cs:read");
     expect(provider.consent.offered).toEqual([
       { value: "cs:read", checked: true },
-      { value: "cs:write", checked: false },
+      { value: "cs:write", checked: true },
       { value: "cs:admin", checked: false },
     ]);
 
