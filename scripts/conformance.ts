@@ -319,7 +319,8 @@ async function main(): Promise<number> {
     // ---- Report
     console.log("\n=== Conformance summary (@modelcontextprotocol/conformance, server mode) ===");
     for (const result of scenarioResults) {
-      const verdict = result.ok ? (result.warnings > 0 ? "PASS*" : "PASS") : "FAIL";
+      // WARN: nothing failed, but nothing was verified either (only warnings came back).
+      const verdict = !result.ok ? "FAIL" : result.passed === 0 ? "WARN" : result.warnings > 0 ? "PASS*" : "PASS";
       const note = result.applies ? "" : "  [does not apply; not counted]";
       console.log(`${pad(verdict, 6)} ${pad(result.scenario, 30)} ${result.passed} passed, ${result.failed} failed, ${result.warnings} warnings${note}`);
       for (const check of result.checks) {
