@@ -22,6 +22,9 @@ import { freshWorkspaceToken } from "./lib/oauth-flow.ts";
 
 // ---- configuration -------------------------------------------------------------------
 
+/** A bad env var: reported in one line, exit 2, before the server starts. */
+class ConfigError extends Error {}
+
 function seconds(name: string, fallback: number): number {
   const text = process.env[name];
   if (text === undefined || text.trim() === "") return fallback;
@@ -37,8 +40,6 @@ function count(name: string, fallback: number): number {
   if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number of at least 1, not "${text}"`);
   return value;
 }
-
-class ConfigError extends Error {}
 
 /** Connections per run; fixed, because the targets are stated at these levels. */
 const CONNECTIONS = { compare: 50, latency: 10, stress: 100 } as const;
@@ -66,6 +67,9 @@ function readPlan(): Plan {
 }
 
 const TARGETS = { ratio: 0.5, p95Ms: 50, errors: 0 } as const;
+
+/** Pause before each run, so the previous run's leftovers are not charged to it. */
+const SETTLE_MS = 1_000;
 
 // ---- the requests ----------------------------------------------------------------------
 
@@ -156,6 +160,19 @@ interface ProcessCpu {
   seconds: number;
 }
 
+/**
+ * wrangler dev runs two workerd processes: the one wrangler's inspector attaches to runs
+ * the Worker (and its Durable Objects); the other is wrangler's dev proxy in front of it.
+ */
+function processLabel(pid: number, name: string): string {
+  if (name !== "workerd") return name;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("--inspector-addr") ? "workerd(Worker)" : "workerd(dev proxy)";
+  } catch {
+    return name;
+  }
+}
+
 /** CPU seconds used so far by every descendant of this process: the server's tree. */
 function descendantsCpu(): Map<number, ProcessCpu> | null {
   let entries: string[];
@@ -185,7 +202,7 @@ function descendantsCpu(): Map<number, ProcessCpu> | null {
     const parent = pending.pop();
     for (const [pid, stat] of stats) {
       if (stat.parent === parent && !tree.has(pid)) {
-        tree.set(pid, { name: stat.name, seconds: stat.seconds });
+        tree.set(pid, { name: processLabel(pid, stat.name), seconds: stat.seconds });
         pending.push(pid);
       }
     }
@@ -224,6 +241,12 @@ interface RunResult {
   problems: string[];
   serverCpu: Record<string, number> | null;
   benchCpuSeconds: number;
+  /** Times wrangler rebuilt and reloaded the Worker during the run (someone edited src/). */
+  reloads: number;
+  /** Durations wrangler logged for this run's requests (inside the runtime), in ms. */
+  serverLogged: number[];
+  /** Other lines the server printed during the run (errors, warnings), first few. */
+  serverSaid: string[];
 }
 
 function round(value: number, digits = 1): number {
@@ -238,7 +261,33 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? Number.NaN;
 }
 
-async function run(origin: string, name: string, target: Target, connections: number, duration: number): Promise<RunResult> {
+/** wrangler's own request log line: "[wrangler:info] POST /mcp 200 OK (71ms)". */
+const REQUEST_LOG = /^\[wrangler:info\] (GET|POST) (\S+) (\d{3}) .*\((\d+)ms\)$/;
+
+/**
+ * What the server printed during a run: the durations it logged for the target's path
+ * (time spent inside the runtime, so the rest of the client's latency is queueing outside
+ * it) and any other lines. Absent when wrangler logs no requests (e.g. WRANGLER_LOG=warn).
+ */
+function serverLog(text: string, path: string): { durations: number[]; other: string[] } {
+  const durations: number[] = [];
+  const other: string[] = [];
+  for (const line of text.split("\n")) {
+    const trimmed = line.trim();
+    if (!trimmed) continue;
+    const match = REQUEST_LOG.exec(trimmed);
+    if (match && match[2] === path) durations.push(Number(match[4]));
+    else if (other.length < 5) other.push(trimmed.slice(0, 300));
+  }
+  return { durations: durations.sort((a, b) => a - b), other };
+}
+
+/** wrangler dev watches the sources; a reload mid-run (an edit elsewhere) skews that run. */
+function reloadsSoFar(server: LocalServer): number {
+  return server.output().split("Reloading local server").length - 1;
+}
+
+async function run(server: LocalServer, name: string, target: Target, connections: number, duration: number): Promise<RunResult> {
   let ok = 0;
   let badBodies = 0;
   const problems: string[] = [];
@@ -266,11 +315,15 @@ async function run(origin: string, name: string, target: Target, connections: nu
     },
   };
 
+  // Requests abandoned when the previous run stopped may still be running in the Worker.
+  await new Promise((settle) => setTimeout(settle, SETTLE_MS));
+  const reloadsBefore = reloadsSoFar(server);
+  const logMark = server.output().length;
   const cpuBefore = descendantsCpu();
   const benchBefore = process.cpuUsage();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url: origin, connections, duration, timeout: 10, requests: [request] },
+      { url: server.origin, connections, duration, timeout: 10, requests: [request] },
       (error: unknown, finished) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(finished)),
     );
     // "response" follows onResponse for the same request, so the verdict is waiting for it.
@@ -280,6 +333,7 @@ async function run(origin: string, name: string, target: Target, connections: nu
   });
   const benchCpu = process.cpuUsage(benchBefore);
   const serverCpu = cpuSpent(cpuBefore, descendantsCpu());
+  const logged = serverLog(server.output().slice(logMark), target.request.path ?? "/");
 
   const timeouts = result.timeouts;
   const connectionErrors = result.errors - timeouts;
@@ -303,6 +357,9 @@ async function run(origin: string, name: string, target: Target, connections: nu
     problems,
     serverCpu,
     benchCpuSeconds: round((benchCpu.user + benchCpu.system) / 1e6, 2),
+    reloads: reloadsSoFar(server) - reloadsBefore,
+    serverLogged: logged.durations,
+    serverSaid: logged.other,
   };
 }
 
@@ -314,7 +371,7 @@ function combine(name: string, runs: RunResult[]): RunResult {
   const seconds = sum((run) => run.seconds);
   const ok = sum((run) => run.ok);
   const serverCpu: Record<string, number> = {};
-  for (const run of runs) for (const [process, spent] of Object.entries(run.serverCpu ?? {})) serverCpu[process] = round((serverCpu[process] ?? 0) + spent, 2);
+  for (const run of runs) for (const [label, spent] of Object.entries(run.serverCpu ?? {})) serverCpu[label] = round((serverCpu[label] ?? 0) + spent, 2);
   const statusCodes: Record<string, number> = {};
   for (const run of runs) for (const [code, total] of Object.entries(run.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + total;
   return {
@@ -334,6 +391,9 @@ function combine(name: string, runs: RunResult[]): RunResult {
     problems: runs.flatMap((run) => run.problems).slice(0, 5),
     serverCpu: runs.every((run) => run.serverCpu) ? serverCpu : null,
     benchCpuSeconds: round(sum((run) => run.benchCpuSeconds), 2),
+    reloads: sum((run) => run.reloads),
+    serverLogged: runs.flatMap((run) => run.serverLogged).sort((a, b) => a - b),
+    serverSaid: runs.flatMap((run) => run.serverSaid).slice(0, 5),
   };
 }
 
@@ -351,7 +411,7 @@ function latencySummary(run: RunResult): { p50: number; p95: number; p99: number
 
 function describe(run: RunResult): string {
   const { p50, p95, p99, max } = latencySummary(run);
-  const cpu = run.serverCpu ? Object.entries(run.serverCpu).map(([process, spent]) => `${process} ${spent}s`).join(", ") : "n/a";
+  const cpu = run.serverCpu ? Object.entries(run.serverCpu).map(([label, spent]) => `${label} ${spent}s`).join(", ") : "n/a";
   const perRequest = run.serverCpu && run.ok > 0 ? ` (${round((sumValues(run.serverCpu) * 1000) / run.ok, 2)} ms server CPU per request)` : "";
   const lines = [
     `${run.name.padEnd(22)} ${String(run.connections).padStart(3)} conns ${run.seconds.toFixed(1).padStart(5)} s  ` +
@@ -361,8 +421,25 @@ function describe(run: RunResult): string {
       `statuses ${JSON.stringify(run.statusCodes)}`,
     `${"".padEnd(22)} CPU: server ${cpu}${perRequest}; load generator ${run.benchCpuSeconds}s`,
   ];
+  if (run.serverLogged.length > 0) {
+    const logged = run.serverLogged;
+    lines.push(
+      `${"".padEnd(22)} inside the runtime (wrangler's log, ${logged.length} requests): p50 ${percentile(logged, 50)} ms  p95 ${percentile(logged, 95)} ms  ` +
+        `p99 ${percentile(logged, 99)} ms  max ${logged[logged.length - 1]} ms`,
+    );
+  }
   for (const problem of run.problems) lines.push(`${"".padEnd(22)} e.g. ${problem}`);
+  for (const said of run.serverSaid) lines.push(`${"".padEnd(22)} server said: ${said}`);
+  if (run.reloads > 0) lines.push(`${"".padEnd(22)} WARNING: wrangler reloaded the Worker ${run.reloads} time(s) during this run (a source file changed); its figures are skewed`);
   return lines.join("\n");
+}
+
+/** Server CPU milliseconds per verified request, per process and in total. */
+function cpuPerRequest(run: RunResult): Record<string, number> | null {
+  if (!run.serverCpu || run.ok === 0) return null;
+  const perRequest: Record<string, number> = { total: round((sumValues(run.serverCpu) * 1000) / run.ok, 2) };
+  for (const [label, spent] of Object.entries(run.serverCpu)) perRequest[label] = round((spent * 1000) / run.ok, 2);
+  return perRequest;
 }
 
 function sumValues(record: Record<string, number>): number {
@@ -409,10 +486,9 @@ async function setUp(origin: string): Promise<{ token: string; clientId: string 
 }
 
 async function benchmark(server: LocalServer, plan: Plan): Promise<void> {
-  const { origin } = server;
-  const { token, clientId } = await setUp(origin);
+  const { token, clientId } = await setUp(server.origin);
   const ours = oursTarget(token, clientId);
-  console.log(`Server ${origin}; measured account ${clientId}; node ${process.version}; ${availableParallelism()} CPUs; load ${loadavg().map((load) => load.toFixed(2)).join(" ")}`);
+  console.log(`Server ${server.origin}; measured account ${clientId}; node ${process.version}; ${availableParallelism()} CPUs; load ${loadavg().map((load) => load.toFixed(2)).join(" ")}`);
   console.log(
     `Plan: warm-up ${plan.warmupSeconds} s per side, then ours/bare at ${CONNECTIONS.compare} connections ${plan.compareSeconds} s each over ${plan.rounds} alternating round(s), ` +
       `ours at ${CONNECTIONS.latency} connections ${plan.latencySeconds} s, ours at ${CONNECTIONS.stress} connections ${plan.stressSeconds} s.\n`,
@@ -425,16 +501,16 @@ async function benchmark(server: LocalServer, plan: Plan): Promise<void> {
   };
 
   // Warm-up: JIT, the Tenant object and its SQLite pages; reported, errors counted, rates not used.
-  report(await run(origin, "warm-up ours", ours, CONNECTIONS.compare, plan.warmupSeconds));
-  report(await run(origin, "warm-up bare", bareTarget, CONNECTIONS.compare, plan.warmupSeconds));
+  report(await run(server, "warm-up ours", ours, CONNECTIONS.compare, plan.warmupSeconds));
+  report(await run(server, "warm-up bare", bareTarget, CONNECTIONS.compare, plan.warmupSeconds));
 
   // ABBA: ours, bare | bare, ours | ours, bare ... so neither side always runs first.
   const slot = plan.compareSeconds / plan.rounds;
   const compared: { ours: RunResult[]; bare: RunResult[] } = { ours: [], bare: [] };
-  for (let round = 1; round <= plan.rounds; round += 1) {
-    const order = round % 2 === 1 ? [ours, bareTarget] : [bareTarget, ours];
+  for (let pass = 1; pass <= plan.rounds; pass += 1) {
+    const order = pass % 2 === 1 ? [ours, bareTarget] : [bareTarget, ours];
     for (const target of order) {
-      const result = await run(origin, `round ${round} ${target.label}`, target, CONNECTIONS.compare, slot);
+      const result = await run(server, `round ${pass} ${target.label}`, target, CONNECTIONS.compare, slot);
       compared[target.label].push(result);
       report(result);
     }
@@ -442,9 +518,9 @@ async function benchmark(server: LocalServer, plan: Plan): Promise<void> {
   const ours50 = combine(`ours @${CONNECTIONS.compare} (all rounds)`, compared.ours);
   const bare50 = combine(`bare @${CONNECTIONS.compare} (all rounds)`, compared.bare);
 
-  const latency = await run(origin, "latency ours", ours, CONNECTIONS.latency, plan.latencySeconds);
+  const latency = await run(server, "latency ours", ours, CONNECTIONS.latency, plan.latencySeconds);
   report(latency);
-  const stress = await run(origin, "stress ours", ours, CONNECTIONS.stress, plan.stressSeconds);
+  const stress = await run(server, "stress ours", ours, CONNECTIONS.stress, plan.stressSeconds);
   report(stress);
 
   const ratio = bare50.rps > 0 ? ours50.rps / bare50.rps : 0;
@@ -466,6 +542,8 @@ async function benchmark(server: LocalServer, plan: Plan): Promise<void> {
   console.log(`  p95 < ${TARGETS.p95Ms} ms at ${CONNECTIONS.latency} connections: p50 ${lat.p50} / p95 ${lat.p95} / p99 ${lat.p99} ms  ${verdict(lat.p95 < TARGETS.p95Ms)}`);
   console.log(`  0 errors at ${CONNECTIONS.stress} connections: ${stress.errors} errors, ${stress.rps.toFixed(1)} req/s  ${verdict(stress.errors === 0)}`);
   console.log(`  0 errors over all runs (warm-up included): ${errors}  ${verdict(errors === TARGETS.errors)}`);
+  const reloads = runs.reduce((total, run) => total + run.reloads, 0);
+  if (reloads > 0) console.log(`WARNING: wrangler reloaded the Worker ${reloads} time(s) during the runs (sources edited meanwhile); rerun for clean figures.`);
 
   const summary = {
     bench: "mcp",
@@ -477,6 +555,9 @@ async function benchmark(server: LocalServer, plan: Plan): Promise<void> {
     p95_ms: lat.p95,
     p99_ms: lat.p99,
     rps_10: round(latency.rps),
+    // The same percentiles as wrangler logged them inside the runtime (null without its request log).
+    runtime_p50_ms: latency.serverLogged.length > 0 ? percentile(latency.serverLogged, 50) : null,
+    runtime_p95_ms: latency.serverLogged.length > 0 ? percentile(latency.serverLogged, 95) : null,
     p50_ms_50: oursLat.p50,
     p95_ms_50: oursLat.p95,
     p99_ms_50: oursLat.p99,
@@ -485,11 +566,12 @@ async function benchmark(server: LocalServer, plan: Plan): Promise<void> {
     rps_100: round(stress.rps),
     p95_ms_100: stressLat.p95,
     errors_100: stress.errors,
+    reloads,
     targets_met: { ratio: ratio >= TARGETS.ratio, p95: lat.p95 < TARGETS.p95Ms, errors: errors === TARGETS.errors },
     connections: { compare: CONNECTIONS.compare, latency: CONNECTIONS.latency, stress: CONNECTIONS.stress },
     seconds: { compare_per_side: plan.compareSeconds, rounds: plan.rounds, latency: plan.latencySeconds, stress: plan.stressSeconds, warmup: plan.warmupSeconds },
-    server_cpu_ms_per_request_50: ours50.serverCpu && ours50.ok > 0 ? round((sumValues(ours50.serverCpu) * 1000) / ours50.ok, 2) : null,
-    bare_server_cpu_ms_per_request_50: bare50.serverCpu && bare50.ok > 0 ? round((sumValues(bare50.serverCpu) * 1000) / bare50.ok, 2) : null,
+    server_cpu_ms_per_request_50: cpuPerRequest(ours50),
+    bare_server_cpu_ms_per_request_50: cpuPerRequest(bare50),
     node: process.version,
     cpus: availableParallelism(),
     cpu_model: cpus()[0]?.model ?? "unknown",
