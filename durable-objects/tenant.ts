@@ -11,6 +11,7 @@ import {
   countAccounts,
   createAccount,
   listAccounts,
+  recentTimeline,
   recordAudit,
   requireAccount,
   updateAccount,
@@ -110,6 +111,11 @@ export class TenantDO extends DurableObject<Env> {
         return result;
       }),
     );
+  }
+
+  /** The account with its latest events and counts by type, in one call (get_client_overview). */
+  accountOverview(id: string, recentEvents: number): Outcome<{ account: Account; recent: Timeline }> {
+    return attempt(() => ({ account: requireAccount(this.db, id), recent: recentTimeline(this.db, id, recentEvents) }));
   }
 
   listAccounts(options: ListOptions): Outcome<AccountList> {

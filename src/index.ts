@@ -1,6 +1,6 @@
 import { app } from "./app";
 import { oauthEdge } from "./auth/oauth";
-import { ensureDemoTenant } from "./demo/tenant";
+import { demoSettled, ensureDemoTenant } from "./demo/tenant";
 import type { Env } from "./env";
 import { isAcceptedBrowserOrigin, resolveOrigin } from "./http/origin";
 
@@ -30,7 +30,7 @@ export default {
     if (!resolved.ok) return refuse(resolved.status, resolved.message);
     const edge = oauthEdge(resolved.origin);
     const { pathname } = new URL(request.url);
-    ctx.waitUntil(ensureDemoTenant(env));
+    if (!demoSettled(env)) ctx.waitUntil(ensureDemoTenant(env));
 
     if (isUnder(pathname, "/mcp") || isUnder(pathname, "/api/v1")) {
       if (!isAcceptedBrowserOrigin(request, resolved.origin, env)) return refuse(403, "Requests from this Origin are not accepted.");

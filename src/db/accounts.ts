@@ -239,8 +239,42 @@ function checkContractDates(start: string, end: string): void {
   }
 }
 
+/**
+ * The hottest reads (an account by id, its latest events, its event counts), compiled to SQL
+ * once per database instead of on every call: building drizzle queries cost more than running them.
+ */
+function compileHotReads(db: TenantDb) {
+  return {
+    accountById: db.select().from(accounts).where(eq(accounts.id, sql.placeholder("id"))).prepare(),
+    latestEvents: db
+      .select()
+      .from(accountEvents)
+      .where(eq(accountEvents.accountId, sql.placeholder("accountId")))
+      .orderBy(desc(accountEvents.occurredAt), desc(accountEvents.id))
+      .limit(sql.placeholder("limit"))
+      .prepare(),
+    eventCounts: db
+      .select({ type: accountEvents.eventType, count: sql<number>`count(*)` })
+      .from(accountEvents)
+      .where(eq(accountEvents.accountId, sql.placeholder("accountId")))
+      .groupBy(accountEvents.eventType)
+      .prepare(),
+  };
+}
+
+const hotReadsByDb = new WeakMap<TenantDb, ReturnType<typeof compileHotReads>>();
+
+function hotReads(db: TenantDb): ReturnType<typeof compileHotReads> {
+  let reads = hotReadsByDb.get(db);
+  if (!reads) {
+    reads = compileHotReads(db);
+    hotReadsByDb.set(db, reads);
+  }
+  return reads;
+}
+
 export function getAccount(db: TenantDb, id: string, now = new Date()): Account | null {
-  const row = db.select().from(accounts).where(eq(accounts.id, id)).get();
+  const row = hotReads(db).accountById.get({ id });
   return row ? toAccount(row, now) : null;
 }
 
@@ -620,6 +654,26 @@ function decodeTimelineCursor(cursor: string): [string, string] {
 
 function nextDay(date: string): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/** An account's latest events and its event counts by type, from the precompiled reads. */
+export function recentTimeline(db: TenantDb, accountId: string, limit: number): Timeline {
+  const reads = hotReads(db);
+  const rows = reads.latestEvents.all({ accountId, limit: limit + 1 });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const countsByType: Partial<Record<EventType, number>> = {};
+  let total = 0;
+  for (const { type, count } of reads.eventCounts.all({ accountId })) {
+    countsByType[type as EventType] = count;
+    total += count;
+  }
+  return {
+    events: page.map(toEvent),
+    next_cursor: rows.length > limit && last ? btoa(JSON.stringify([last.occurredAt, last.id])) : null,
+    counts_by_type: countsByType,
+    total_events: total,
+  };
 }
 
 export function countAccounts(db: TenantDb): number {

@@ -22,14 +22,25 @@ export async function demoLoginShown(env: Env): Promise<boolean> {
 }
 
 let seeding: Promise<void> | undefined;
+let seeded = false;
+
+/** True once this isolate has made sure the demo tenant exists: no more work per request. */
+export function demoSettled(env: Pick<Env, "ENVIRONMENT">): boolean {
+  return seeded || !demoAllowed(env);
+}
 
 /** Creates the demo tenant once; later calls (and other isolates) find it and return. */
 export function ensureDemoTenant(env: Env): Promise<void> {
   if (!demoAllowed(env)) return Promise.resolve();
-  seeding ??= seedDemoTenant(env).catch((error: unknown) => {
-    seeding = undefined;
-    console.error("demo tenant not created", error instanceof Error ? error.message : "unknown error");
-  });
+  seeding ??= seedDemoTenant(env).then(
+    () => {
+      seeded = true;
+    },
+    (error: unknown) => {
+      seeding = undefined;
+      console.error("demo tenant not created", error instanceof Error ? error.message : "unknown error");
+    },
+  );
   return seeding;
 }
 

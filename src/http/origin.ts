@@ -21,8 +21,27 @@ export function configuredOrigin(env: Pick<Env, "PUBLIC_URL">): string | null {
 
 export type OriginCheck = { ok: true; origin: string } | { ok: false; status: 403 | 421; message: string };
 
+/** Decisions by (PUBLIC_URL, Host, URL origin): the same few values repeat on every request. */
+const decided = new Map<string, OriginCheck>();
+const MAX_DECISIONS = 256;
+
 /** Decides the public origin for a request, refusing a foreign Host header. */
 export function resolveOrigin(request: Request, env: Pick<Env, "PUBLIC_URL">): OriginCheck {
+  const host = request.headers.get("Host") ?? "";
+  const url = request.url; // read once: each access crosses into the runtime
+  // A Request's URL is normalized with a path, so the first "/" after "scheme://" ends the origin.
+  const urlOrigin = url.slice(0, url.indexOf("/", url.indexOf("://") + 3));
+  const key = `${env.PUBLIC_URL}|${host}|${urlOrigin}`;
+  let decision = decided.get(key);
+  if (!decision) {
+    decision = decideOrigin(request, env);
+    if (decided.size >= MAX_DECISIONS) decided.clear();
+    decided.set(key, decision);
+  }
+  return decision;
+}
+
+function decideOrigin(request: Request, env: Pick<Env, "PUBLIC_URL">): OriginCheck {
   const url = new URL(request.url);
   const configured = configuredOrigin(env);
   const origin = configured ?? url.origin;

@@ -2,6 +2,7 @@ import { McpServer, requireScopes } from "@modelcontextprotocol/server";
 import type { AuthProps } from "../auth/props";
 import type { Env } from "../env";
 import { catalog } from "../tools/catalog";
+import { withCachedJsonSchema } from "./schema-cache";
 import { toolContext } from "../tools/context";
 import { ToolError } from "../tools/define";
 
@@ -11,8 +12,21 @@ const INSTRUCTIONS =
   "Customer-success workspace: accounts, their timelines and (as data arrives) health, risk, renewals and feedback. " +
   "Start with list_clients to find an account's client_id, then get_client_overview or get_client_timeline.";
 
-/** Per-tool scope challenges, built once: each tool demands exactly its scope. */
-const scopeChallenges = new Map(catalog.map((tool) => [tool.name, requireScopes(tool.scope)]));
+/**
+ * Everything registration needs, built once per isolate: JSON Schemas cached, and a scope
+ * challenge per tool demanding exactly its scope.
+ */
+const registrations = catalog.map((tool) => ({
+  tool,
+  config: {
+    title: tool.title,
+    description: tool.description,
+    inputSchema: withCachedJsonSchema(tool.input),
+    outputSchema: withCachedJsonSchema(tool.output),
+    annotations: { title: tool.title, ...tool.annotations },
+    scopeChallenge: requireScopes(tool.scope),
+  },
+}));
 
 /**
  * A fresh MCP server for one request, bound to the caller's tenant. Only registration
@@ -21,20 +35,13 @@ const scopeChallenges = new Map(catalog.map((tool) => [tool.name, requireScopes(
 export function buildMcpServer(env: Env, user: AuthProps, clientId: string): McpServer {
   const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS, capabilities: { tools: {} } });
   const context = toolContext(env, user, `mcp:${clientId}`);
-  for (const tool of catalog) {
+  for (const { tool, config } of registrations) {
     server.registerTool(
       tool.name,
-      {
-        title: tool.title,
-        description: tool.description,
-        inputSchema: tool.input,
-        outputSchema: tool.output,
-        annotations: { title: tool.title, ...tool.annotations },
-        scopeChallenge: scopeChallenges.get(tool.name),
-      },
-      async (args: Record<string, unknown>) => {
+      config,
+      async (args: unknown) => {
         try {
-          const result = await tool.run(context, args);
+          const result = await tool.execute(context, args);
           return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
         } catch (error) {
           if (error instanceof ToolError) return { isError: true, content: [{ type: "text", text: error.message }] };

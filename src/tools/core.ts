@@ -142,8 +142,7 @@ export const getClientOverview = defineTool({
   scope: "cs:read",
   rest: { method: "GET", path: "/clients/{client_id}" },
   async handler({ tenant }, { client_id }) {
-    const client = unwrap(await tenant.getAccount(client_id));
-    const recent = unwrap(await tenant.timeline(client_id, { limit: 5 }));
+    const { account: client, recent } = unwrap(await tenant.accountOverview(client_id, 5));
     const days = client.days_until_renewal;
     return {
       client,

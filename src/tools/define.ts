@@ -58,6 +58,11 @@ export interface Tool {
   rest: RestRoute;
   /** Validates the input, runs the handler, and validates what it returns. */
   run(context: ToolContext, rawInput: unknown): Promise<Record<string, unknown>>;
+  /**
+   * Runs the handler on input already parsed by `input` (the MCP SDK parses arguments and
+   * checks structured output against the same schemas, so it need not happen twice).
+   */
+  execute(context: ToolContext, parsedInput: unknown): Promise<Record<string, unknown>>;
 }
 
 /** An error the caller can act on; the message names the field or the fix. */
@@ -90,6 +95,9 @@ export function defineTool<I extends ObjectSchema, O extends ObjectSchema>(defin
       if (!parsed.success) throw new ToolError("invalid", describeIssues(parsed.error));
       const result = await handler(context, parsed.data);
       return definition.output.parse(result) as Record<string, unknown>;
+    },
+    async execute(context, parsedInput) {
+      return (await handler(context, parsedInput as z.output<I>)) as Record<string, unknown>;
     },
   };
 }
