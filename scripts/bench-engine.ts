@@ -67,7 +67,7 @@ async function workerdRate(file: string): Promise<{ perSecond: number; rounds: n
     config: resolve(ROOT, "scripts/bench/wrangler.engine.toml"),
     ip: "127.0.0.1",
     logLevel: "warn",
-    experimental: { disableExperimentalWarning: true, testMode: true },
+    experimental: { disableExperimentalWarning: true },
   });
   try {
     const call = async (path: string) => {
