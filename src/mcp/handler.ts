@@ -1,4 +1,5 @@
 import type { OAuthResourceContext } from "@cloudflare/workers-oauth-provider";
+import type { AuthInfo } from "@modelcontextprotocol/server";
 import { createMcpHandler } from "agents/mcp/server";
 import { isAuthProps, type AuthProps } from "../auth/props";
 import type { Env } from "../env";
@@ -6,6 +7,9 @@ import { configuredOrigin } from "../http/origin";
 import { buildMcpServer } from "./server";
 
 type McpHandler = ReturnType<typeof createMcpHandler>;
+
+/** The SDK's own bound on a request body; larger bodies go the default way and get its 413. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** One stateless MCP handler per isolate's env; each request still gets a fresh McpServer. */
 const handlers = new WeakMap<Env, McpHandler>();
@@ -32,9 +36,39 @@ function handlerFor(env: Env): McpHandler {
   return handler;
 }
 
-/** The protected handler behind the OAuth resource server for /mcp. */
+/** The verified token as the SDK describes it; the resource lets a 403 name its metadata. */
+function authInfoOf(ctx: OAuthResourceContext<AuthProps>): AuthInfo {
+  const { auth, props } = ctx;
+  return {
+    token: auth.token,
+    clientId: auth.clientId ?? "unknown",
+    scopes: [...auth.scope],
+    ...(auth.expiresAt !== undefined ? { expiresAt: auth.expiresAt } : {}),
+    resource: new URL(auth.audience),
+    extra: { props },
+  };
+}
+
+/**
+ * The protected handler behind the OAuth resource server for /mcp. The body is read and
+ * parsed once here and handed on: otherwise the era classifier and the SDK each read it again.
+ * Anything unusual (not a POST, too large, not JSON) takes the default path unchanged, so the
+ * SDK's own errors (413, -32700) still answer it.
+ */
 export const mcpHandler = {
-  fetch(request: Request, env: Env, ctx: OAuthResourceContext<AuthProps>): Promise<Response> {
-    return handlerFor(env)(request, env, ctx);
+  async fetch(request: Request, env: Env, ctx: OAuthResourceContext<AuthProps>): Promise<Response> {
+    const handler = handlerFor(env);
+    const declaredLength = Number(request.headers.get("Content-Length") ?? "0");
+    if (request.method !== "POST" || declaredLength > MAX_BODY_BYTES || !isAuthProps(ctx.props)) return handler(request, env, ctx);
+    const text = await request.text();
+    let parsedBody: unknown;
+    try {
+      parsedBody = text.length <= MAX_BODY_BYTES ? JSON.parse(text) : undefined;
+    } catch {
+      parsedBody = undefined;
+    }
+    const replay = new Request(request, { body: parsedBody === undefined ? text : null });
+    if (parsedBody === undefined) return handler(replay, env, ctx);
+    return handler.fetch(replay, { authInfo: authInfoOf(ctx), parsedBody });
   },
 };
