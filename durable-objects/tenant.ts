@@ -26,6 +26,8 @@ import {
   type Timeline,
   type TimelineQuery,
 } from "../src/db/accounts";
+import { recomputeHealth, type RecomputeResult } from "../src/db/health";
+import { health } from "../src/analytics";
 import type { Env } from "../src/env";
 
 /** Who is acting, recorded on every write. */
@@ -135,6 +137,14 @@ export class TenantDO extends DurableObject<Env> {
 
   auditLog(limit: number) {
     return auditEntries(this.db, limit);
+  }
+
+  /**
+   * Scores every account from its stored features and writes a snapshot each, in one
+   * transaction. The default health model until tenants can configure their own.
+   */
+  recomputeHealth(): RecomputeResult {
+    return recomputeHealth(this.ctx.storage, health.DEFAULT_HEALTH_CONFIG);
   }
 }
 

@@ -1,4 +1,4 @@
-import { sqliteTable, text, integer, real, index } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, real, index, primaryKey } from "drizzle-orm/sqlite-core";
 
 /**
  * The Tenant Durable Object's SQLite schema. One database per tenant, so no table
@@ -85,4 +85,77 @@ export const auditLog = sqliteTable(
     details: text("details").notNull(),
   },
   (table) => [index("audit_by_time").on(table.occurredAt), index("audit_by_user").on(table.userId, table.occurredAt)],
+);
+
+/**
+ * Daily usage aggregates per account: what the events endpoint writes. Kept so features can be
+ * refreshed over any window; the health recompute never reads it (it reads account_features).
+ */
+export const usageDaily = sqliteTable(
+  "usage_daily",
+  {
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    /** UTC day, YYYY-MM-DD. */
+    day: text("day").notNull(),
+    activeUsers: integer("active_users").notNull(),
+    sessions: integer("sessions").notNull(),
+    events: integer("events").notNull(),
+    featuresUsed: integer("features_used").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.accountId, table.day] })],
+);
+
+/**
+ * The health engine's inputs per account (one column per `HealthFeatures` field), kept up to
+ * date as data arrives so a full recompute reads one row per account instead of rescanning usage.
+ * Null means "no data", which the engine leaves out rather than guessing.
+ */
+export const accountFeatures = sqliteTable("account_features", {
+  accountId: text("account_id")
+    .primaryKey()
+    .references(() => accounts.id, { onDelete: "cascade" }),
+  activeUsers: real("active_users"),
+  licensedSeats: real("licensed_seats"),
+  logins30d: real("logins_30d"),
+  featuresUsed: real("features_used"),
+  featuresAvailable: real("features_available"),
+  daysSinceLastTouch: real("days_since_last_touch"),
+  emailOpenRate: real("email_open_rate"),
+  emailClickRate: real("email_click_rate"),
+  messageReplyRate: real("message_reply_rate"),
+  openTickets: real("open_tickets"),
+  tickets90d: real("tickets_90d"),
+  highSeverityTickets90d: real("high_severity_tickets_90d"),
+  slaBreaches90d: real("sla_breaches_90d"),
+  oldestOpenTicketAgeDays: real("oldest_open_ticket_age_days"),
+  nps: real("nps"),
+  csat: real("csat"),
+  ces: real("ces"),
+  invoicesPaidLate: real("invoices_paid_late"),
+  maxDaysLate: real("max_days_late"),
+  failedPayments: real("failed_payments"),
+  overdueAmount: real("overdue_amount"),
+  annualContractValue: real("annual_contract_value"),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/** One health score per account per recompute: the history behind trends and score history. */
+export const healthSnapshots = sqliteTable(
+  "health_snapshots",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    computedAt: text("computed_at").notNull(),
+    /** Null when no component had data. */
+    score: real("score"),
+    band: text("band", { enum: ["churn_risk", "at_risk", "neutral", "healthy", "champion"] }),
+    coverage: real("coverage").notNull(),
+    /** JSON array of the components: name, value, weight, contribution. */
+    components: text("components").notNull(),
+  },
+  (table) => [index("snapshots_by_account_time").on(table.accountId, table.computedAt)],
 );

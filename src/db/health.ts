@@ -1,0 +1,199 @@
+import { and, eq, gte, lte, sql } from "drizzle-orm";
+import { health } from "../analytics";
+import type { TenantDb } from "./accounts";
+import { accountFeatures, usageDaily } from "./tenant-schema";
+
+/**
+ * Health features and snapshots inside the Tenant Durable Object.
+ *
+ * Features are kept up to date as data arrives (account_features), so a full recompute reads
+ * one row per account and never rescans usage_daily. The recompute goes through the raw
+ * `storage.sql` cursor: drizzle's durable-sqlite driver can only materialize a whole result
+ * (`.all()` maps every row to an object), and a tenant-wide pass must stay within a small,
+ * bounded amount of memory.
+ */
+
+/** Days in the usage window of the health features (activeUsers, logins30d, featuresUsed). */
+export const USAGE_WINDOW_DAYS = 30;
+
+const DAY_MS = 86_400_000;
+
+/** The day `days` before `day` (both YYYY-MM-DD, UTC). */
+function daysBefore(day: string, days: number): string {
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  if (!Number.isFinite(ms)) throw new RangeError(`day must be YYYY-MM-DD; got ${JSON.stringify(day)}`);
+  return new Date(ms - days * DAY_MS).toISOString().slice(0, 10);
+}
+
+export interface UsageFeatures {
+  activeUsers: number | null;
+  logins30d: number | null;
+  featuresUsed: number | null;
+}
+
+/**
+ * Recomputes an account's usage features from usage_daily over the 30 days ending `today`
+ * (inclusive): active users = the highest daily active users, logins = the sum of sessions,
+ * features used = the highest daily features used. A daily maximum is a lower bound on the
+ * distinct users of the month; the daily table keeps no user ids to do better.
+ * An account that has never sent usage keeps nulls ("no data"); one that has, but not in the
+ * window, gets zeros (known to be idle). Other feature columns are left as they are.
+ */
+export function refreshUsageFeatures(db: TenantDb, accountId: string, today: string, now = new Date()): UsageFeatures {
+  const from = daysBefore(today, USAGE_WINDOW_DAYS - 1);
+  const window = db
+    .select({
+      days: sql<number>`count(*)`,
+      activeUsers: sql<number | null>`max(${usageDaily.activeUsers})`,
+      sessions: sql<number | null>`sum(${usageDaily.sessions})`,
+      featuresUsed: sql<number | null>`max(${usageDaily.featuresUsed})`,
+    })
+    .from(usageDaily)
+    .where(and(eq(usageDaily.accountId, accountId), gte(usageDaily.day, from), lte(usageDaily.day, today)))
+    .get();
+  let features: UsageFeatures;
+  if (window && window.days > 0) {
+    features = { activeUsers: window.activeUsers ?? 0, logins30d: window.sessions ?? 0, featuresUsed: window.featuresUsed ?? 0 };
+  } else {
+    const ever = db.select({ day: usageDaily.day }).from(usageDaily).where(eq(usageDaily.accountId, accountId)).limit(1).get();
+    features = ever ? { activeUsers: 0, logins30d: 0, featuresUsed: 0 } : { activeUsers: null, logins30d: null, featuresUsed: null };
+  }
+  const updatedAt = now.toISOString();
+  db.insert(accountFeatures)
+    .values({ accountId, ...features, updatedAt })
+    .onConflictDoUpdate({ target: accountFeatures.accountId, set: { ...features, updatedAt } })
+    .run();
+  return features;
+}
+
+/** What a full recompute did. `ms` is the isolate's clock, which stands still during synchronous work in workerd. */
+export interface RecomputeResult {
+  accounts: number;
+  scored: number;
+  unscored: number;
+  ms: number;
+}
+
+/** The raw storage the recompute needs: the SQL cursor API and a synchronous transaction. */
+export type RecomputeStorage = Pick<DurableObjectStorage, "sql" | "transactionSync">;
+
+/** Feature columns in HealthFeatures order; selected after the account id. */
+const FEATURE_COLUMNS = [
+  ["activeUsers", "active_users"],
+  ["licensedSeats", "licensed_seats"],
+  ["logins30d", "logins_30d"],
+  ["featuresUsed", "features_used"],
+  ["featuresAvailable", "features_available"],
+  ["daysSinceLastTouch", "days_since_last_touch"],
+  ["emailOpenRate", "email_open_rate"],
+  ["emailClickRate", "email_click_rate"],
+  ["messageReplyRate", "message_reply_rate"],
+  ["openTickets", "open_tickets"],
+  ["tickets90d", "tickets_90d"],
+  ["highSeverityTickets90d", "high_severity_tickets_90d"],
+  ["slaBreaches90d", "sla_breaches_90d"],
+  ["oldestOpenTicketAgeDays", "oldest_open_ticket_age_days"],
+  ["nps", "nps"],
+  ["csat", "csat"],
+  ["ces", "ces"],
+  ["invoicesPaidLate", "invoices_paid_late"],
+  ["maxDaysLate", "max_days_late"],
+  ["failedPayments", "failed_payments"],
+  ["overdueAmount", "overdue_amount"],
+  ["annualContractValue", "annual_contract_value"],
+] as const satisfies readonly (readonly [keyof health.HealthFeatures, string])[];
+
+/** Accounts per page: bounds memory, and no read cursor stays open across the page's writes. */
+const PAGE_SIZE = 2_000;
+
+// LEFT JOIN: an account with no features row is still snapshotted (score null, coverage 0).
+const PAGE_SQL = `SELECT a.id, ${FEATURE_COLUMNS.map(([, column]) => `f.${column}`).join(", ")}
+  FROM accounts a LEFT JOIN account_features f ON f.account_id = a.id
+  WHERE a.id > ? ORDER BY a.id LIMIT ${PAGE_SIZE}`;
+/**
+ * Snapshots go in multi-row INSERTs of SNAPSHOT_BATCH rows (6 parameters each, under the
+ * Durable Object limit of 100 bound parameters per statement): per-statement overhead, not
+ * SQLite, dominates a row-at-a-time write.
+ */
+const SNAPSHOT_BATCH = 16;
+const SNAPSHOT_FIELDS = 6;
+const insertSnapshotsSql = (rows: number) =>
+  `INSERT INTO health_snapshots (account_id, computed_at, score, band, coverage, components) VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?)").join(", ")}`;
+const INSERT_BATCH_SQL = insertSnapshotsSql(SNAPSHOT_BATCH);
+const INSERT_ONE_SQL = insertSnapshotsSql(1);
+// The accounts take their score from this run's snapshots in one set-based statement, through
+// the (account_id, computed_at) index, instead of one UPDATE per account.
+const UPDATE_ACCOUNTS_SQL = `UPDATE accounts SET health_score = s.score, health_computed_at = s.computed_at
+  FROM health_snapshots s WHERE s.account_id = accounts.id AND s.computed_at = ?`;
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** The snapshot's components: value, weight and contribution per component (explanations are re-derived on read). */
+function componentsJson(components: readonly health.HealthScoreResult["components"][number][]): string {
+  let out = "[";
+  for (let i = 0; i < components.length; i++) {
+    const c = components[i];
+    if (!c) continue;
+    if (i > 0) out += ",";
+    out += `{"name":"${c.name}","value":${c.value === null ? "null" : round3(c.value)},"weight":${round3(c.weight)},"contribution":${round3(c.contribution)}}`;
+  }
+  return out + "]";
+}
+
+/**
+ * Scores every account of the tenant from its stored features and, in one transaction, writes
+ * one health_snapshots row per account and the account's health_score / health_computed_at.
+ * A failure anywhere rolls everything back. health_trend is not touched here: a trend needs
+ * each account's snapshot history, which a tenant-wide pass cannot read cheaply yet.
+ * `config` must come from `health.validateHealthConfig` (or be the default).
+ */
+export function recomputeHealth(storage: RecomputeStorage, config: health.HealthConfig, now = new Date()): RecomputeResult {
+  const started = Date.now();
+  const computedAt = now.toISOString();
+  const sqlStorage = storage.sql;
+  let accounts = 0;
+  let scored = 0;
+  // One object reused for every account: scoreHealth reads it and keeps no reference.
+  const features: Record<(typeof FEATURE_COLUMNS)[number][0], number | null> = Object.fromEntries(
+    FEATURE_COLUMNS.map(([key]) => [key, null]),
+  ) as Record<(typeof FEATURE_COLUMNS)[number][0], number | null>;
+  const width = FEATURE_COLUMNS.length;
+  const params: SqlStorageValue[] = new Array<SqlStorageValue>(SNAPSHOT_BATCH * SNAPSHOT_FIELDS).fill(null);
+  let filled = 0;
+
+  storage.transactionSync(() => {
+    let after = "";
+    for (;;) {
+      const page = Array.from(sqlStorage.exec(PAGE_SQL, after).raw());
+      if (page.length === 0) break;
+      for (const row of page) {
+        const id = row[0];
+        if (typeof id !== "string") throw new TypeError("accounts.id must be text");
+        for (let i = 0; i < width; i++) {
+          const value = row[i + 1];
+          features[(FEATURE_COLUMNS[i] as (typeof FEATURE_COLUMNS)[number])[0]] = typeof value === "number" ? value : null;
+        }
+        const result = health.scoreHealth(features, config);
+        params[filled++] = id;
+        params[filled++] = computedAt;
+        params[filled++] = result.score;
+        params[filled++] = result.band;
+        params[filled++] = result.coverage;
+        params[filled++] = componentsJson(result.components);
+        if (filled === params.length) {
+          sqlStorage.exec(INSERT_BATCH_SQL, ...params);
+          filled = 0;
+        }
+        accounts++;
+        if (result.score !== null) scored++;
+        after = id;
+      }
+      if (page.length < PAGE_SIZE) break;
+    }
+    for (let at = 0; at < filled; at += SNAPSHOT_FIELDS) sqlStorage.exec(INSERT_ONE_SQL, ...params.slice(at, at + SNAPSHOT_FIELDS));
+    sqlStorage.exec(UPDATE_ACCOUNTS_SQL, computedAt);
+  });
+  return { accounts, scored, unscored: accounts - scored, ms: Date.now() - started };
+}
