@@ -3,24 +3,13 @@
  * Node (named exports) and in workerd (the default fetch handler, under Miniflare).
  */
 import { health } from "../../src/analytics";
+import { seededRandom } from "../../src/demo/sample-accounts";
 
 type HealthFeatures = health.HealthFeatures;
 
-/** A small seeded generator so both runtimes score the very same accounts. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Prepared features for `count` accounts, varied and mostly complete, some fields missing. */
 export function makeFeatures(count: number, seed = 7): HealthFeatures[] {
-  const random = seeded(seed);
+  const random = seededRandom(seed); // the same accounts in both runtimes
   const int = (max: number) => Math.floor(random() * max);
   const features: HealthFeatures[] = new Array(count);
   for (let i = 0; i < count; i++) {

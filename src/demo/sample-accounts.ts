@@ -44,8 +44,8 @@ const ARR_RANGE: Record<Tier, [number, number]> = {
   enterprise: [180_000, 750_000],
 };
 
-/** mulberry32: a small seeded generator, so the demo data is the same on every machine. */
-function seededRandom(seed: number): () => number {
+/** mulberry32: a small seeded generator, so the demo data (and benchmark data) is the same on every machine. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
