@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AnalyticsConfigError } from "../../src/analytics/errors";
 import {
   CHURN_FACTORS,
   type ChurnBacktestSample,
@@ -19,19 +18,10 @@ import {
   validateChurnConfig,
 } from "../../src/analytics/churn";
 import { DEFAULT_HEALTH_CONFIG, scoreHealth } from "../../src/analytics/health";
+import { refusal } from "./config-error";
 
 const D = DEFAULT_CHURN_CONFIG;
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-
-function refusal(run: () => unknown): { field: string; message: string } {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof AnalyticsConfigError) return { field: error.field, message: error.message };
-    throw error;
-  }
-  throw new Error("expected an AnalyticsConfigError, but nothing was thrown");
-}
 
 function factor(result: ReturnType<typeof scoreChurnRisk>, name: (typeof CHURN_FACTORS)[number]) {
   const found = result.factors.find((f) => f.name === name);

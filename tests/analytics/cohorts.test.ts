@@ -1,17 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cohortMatrix, revenueRetention, type CohortAccount } from "../../src/analytics/cohorts";
-import { AnalyticsConfigError } from "../../src/analytics/errors";
-
-function configError(fn: () => unknown): AnalyticsConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AnalyticsConfigError);
-    return error as AnalyticsConfigError;
-  }
-  throw new Error("expected an AnalyticsConfigError, but nothing was thrown");
-}
+import { configError } from "./config-error";
 
 describe("cohort matrix by start month", () => {
   const accounts: CohortAccount[] = [

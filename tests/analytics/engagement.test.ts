@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AnalyticsConfigError } from "../../src/analytics/errors";
 import {
   activityMetrics,
   adoptionMilestones,
@@ -14,16 +13,7 @@ import {
   type FeatureDefinition,
   type UsageInput,
 } from "../../src/analytics/engagement";
-
-function configError(fn: () => unknown): AnalyticsConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AnalyticsConfigError);
-    return error as AnalyticsConfigError;
-  }
-  throw new Error("expected an AnalyticsConfigError, but nothing was thrown");
-}
+import { configError } from "./config-error";
 
 const DAY = 86_400_000;
 const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 10);

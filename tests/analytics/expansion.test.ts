@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AnalyticsConfigError } from "../../src/analytics/errors";
 import {
   type CatalogProduct,
   DEFAULT_EXPANSION_CONFIG,
@@ -16,18 +15,9 @@ import {
   upgradeValue,
   usageExpansionValue,
 } from "../../src/analytics/expansion";
+import { configError } from "./config-error";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-
-function configError(fn: () => unknown): AnalyticsConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AnalyticsConfigError) return error;
-    throw error;
-  }
-  throw new Error("expected an AnalyticsConfigError");
-}
 
 const catalog: CatalogProduct[] = [
   { id: "core", name: "Core Platform", annualPrice: 10_000 },

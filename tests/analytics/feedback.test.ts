@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AnalyticsConfigError } from "../../src/analytics/errors";
 import {
   compareCes,
   compareCsat,
@@ -13,17 +12,7 @@ import {
   normalizeTerm,
   type FeedbackComment,
 } from "../../src/analytics/feedback";
-
-function expectConfigError(run: () => unknown, field: string): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(AnalyticsConfigError);
-  expect((caught as AnalyticsConfigError).field).toBe(field);
-}
+import { expectConfigError } from "./config-error";
 
 describe("computeNps", () => {
   it("is % promoters − % detractors with counts and shares", () => {

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AnalyticsConfigError } from "../../src/analytics/errors";
 import {
   DEFAULT_HEALTH_CONFIG,
   HEALTH_COMPONENTS,
@@ -18,20 +17,10 @@ import {
   usageScore,
   validateHealthConfig,
 } from "../../src/analytics/health";
+import { refusal } from "./config-error";
 
 const D = DEFAULT_HEALTH_CONFIG;
 const T = D.targets;
-
-/** The field and message an AnalyticsConfigError carries, or a failure if `run` did not throw one. */
-function refusal(run: () => unknown): { field: string; message: string } {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof AnalyticsConfigError) return { field: error.field, message: error.message };
-    throw error;
-  }
-  throw new Error("expected an AnalyticsConfigError, but nothing was thrown");
-}
 
 function sumOfContributions(result: HealthScoreResult): number {
   return result.components.reduce((sum, c) => sum + c.contribution, 0);

@@ -14,19 +14,10 @@ import {
   resolveRenewalConfig,
   scoreRenewalProbability,
 } from "../../src/analytics/renewals";
+import { configError } from "./config-error";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const logit = (p: number) => Math.log(p / (1 - p));
-
-function configError(fn: () => unknown): AnalyticsConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AnalyticsConfigError) return error;
-    throw error;
-  }
-  throw new Error("expected an AnalyticsConfigError");
-}
 
 function factor(result: ReturnType<typeof scoreRenewalProbability>, name: string) {
   const f = result.factors.find((x) => x.name === name);

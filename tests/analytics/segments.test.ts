@@ -19,17 +19,7 @@ import {
   type SegmentFieldCatalog,
   type SegmentRecord,
 } from "../../src/analytics/segments";
-
-/** Runs `fn` and returns the AnalyticsConfigError it throws; fails the test if it throws anything else or nothing. */
-function configError(fn: () => unknown): AnalyticsConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AnalyticsConfigError);
-    return error as AnalyticsConfigError;
-  }
-  throw new Error("expected an AnalyticsConfigError, but nothing was thrown");
-}
+import { configError } from "./config-error";
 
 describe("value tiers", () => {
   it("uses the seed's ARR bands, lower bound inclusive", () => {

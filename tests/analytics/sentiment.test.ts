@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AnalyticsConfigError } from "../../src/analytics/errors";
 import {
   analyzeSentiment,
   createSentimentAnalyzer,
@@ -10,6 +9,7 @@ import {
   summarizeSentiment,
   tokenize,
 } from "../../src/analytics/sentiment";
+import { expectConfigError } from "./config-error";
 
 /** raw / √(raw² + α), the squashing the module documents. */
 const squash = (raw: number): number => raw / Math.sqrt(raw * raw + NORMALIZATION_ALPHA);
@@ -22,17 +22,6 @@ const NEGATIVE_WORDS = Object.entries(DEFAULT_SENTIMENT_LEXICON)
   .map(([term]) => term);
 const NEUTRAL_SUBJECTS = ["the dashboard", "the export", "our csm", "the new release", "onboarding", "the api"];
 const NEGATORS = ["not", "never", "isn't", "doesn't", "wasn't", "hardly", "isnt"];
-
-function expectConfigError(run: () => unknown, field: string): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(AnalyticsConfigError);
-  expect((caught as AnalyticsConfigError).field).toBe(field);
-}
 
 describe("analyzeSentiment: worked examples", () => {
   it("scores a plain positive word by the documented squashing", () => {

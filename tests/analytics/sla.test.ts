@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AnalyticsConfigError } from "../../src/analytics/errors";
 import {
   BusinessCalendar,
   computeSlaClocks,
@@ -18,21 +17,11 @@ import {
   type TicketSlaReport,
   type Weekday,
 } from "../../src/analytics/sla";
+import { expectConfigError } from "./config-error";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const ms = (iso: string): number => Date.parse(iso);
-
-function expectConfigError(run: () => unknown, field: string): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(AnalyticsConfigError);
-  expect((caught as AnalyticsConfigError).field).toBe(field);
-}
 
 function ticket(priority: string, events: SlaTicketEvent[]): SlaTicketInput {
   return { priority, events };
