@@ -1,4 +1,5 @@
-import { sqliteTable, text, integer, real, index, primaryKey } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { sqliteTable, text, integer, real, index, primaryKey, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * The Tenant Durable Object's SQLite schema. One database per tenant, so no table
@@ -159,3 +160,349 @@ export const healthSnapshots = sqliteTable(
   },
   (table) => [index("snapshots_by_account_time").on(table.accountId, table.computedAt)],
 );
+
+/*
+ * The facts the engine reads. Every table that can be filled from another system carries
+ * `external_id` (unique where set), so imports and webhooks are idempotent on it.
+ */
+
+/** A person at a customer account. */
+export const contacts = sqliteTable(
+  "contacts",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    externalId: text("external_id"),
+    name: text("name").notNull(),
+    email: text("email"),
+    title: text("title"),
+    role: text("role", { enum: ["executive", "decision_maker", "champion", "user", "billing", "technical"] }).notNull(),
+    isPrimary: integer("is_primary", { mode: "boolean" }).notNull(),
+    status: text("status", { enum: ["active", "left"] }).notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [
+    index("contacts_by_account").on(table.accountId, table.name),
+    index("contacts_by_email").on(table.email),
+    uniqueIndex("contacts_by_external_id").on(table.externalId),
+  ],
+);
+
+/** A contract term; the account row keeps the current one's summary. */
+export const contracts = sqliteTable(
+  "contracts",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    externalId: text("external_id"),
+    startDate: text("start_date").notNull(),
+    endDate: text("end_date").notNull(),
+    renewalDate: text("renewal_date").notNull(),
+    /** Annual recurring value of this term. */
+    annualValue: real("annual_value").notNull(),
+    seats: integer("seats"),
+    autoRenew: integer("auto_renew", { mode: "boolean" }).notNull(),
+    status: text("status", { enum: ["active", "expired", "renewed", "cancelled"] }).notNull(),
+    renewalStatus: text("renewal_status", { enum: ["not_started", "in_progress", "renewed", "churned"] }).notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [
+    index("contracts_by_account").on(table.accountId, table.startDate),
+    index("contracts_by_renewal").on(table.renewalDate),
+    uniqueIndex("contracts_by_external_id").on(table.externalId),
+  ],
+);
+
+export const invoices = sqliteTable(
+  "invoices",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    contractId: text("contract_id").references(() => contracts.id, { onDelete: "set null" }),
+    externalId: text("external_id"),
+    number: text("number"),
+    amount: real("amount").notNull(),
+    currency: text("currency").notNull(),
+    issuedOn: text("issued_on").notNull(),
+    dueOn: text("due_on").notNull(),
+    /** Null while unpaid. */
+    paidOn: text("paid_on"),
+    status: text("status", { enum: ["open", "paid", "failed", "void"] }).notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [
+    index("invoices_by_account").on(table.accountId, table.dueOn),
+    index("invoices_by_status").on(table.status, table.dueOn),
+    uniqueIndex("invoices_by_external_id").on(table.externalId),
+  ],
+);
+
+/** A payment attempt against an invoice, successful or not. */
+export const payments = sqliteTable(
+  "payments",
+  {
+    id: text("id").primaryKey(),
+    invoiceId: text("invoice_id")
+      .notNull()
+      .references(() => invoices.id, { onDelete: "cascade" }),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    externalId: text("external_id"),
+    amount: real("amount").notNull(),
+    attemptedAt: text("attempted_at").notNull(),
+    status: text("status", { enum: ["succeeded", "failed", "refunded"] }).notNull(),
+    failureReason: text("failure_reason"),
+  },
+  (table) => [
+    index("payments_by_account").on(table.accountId, table.attemptedAt),
+    index("payments_by_invoice").on(table.invoiceId),
+    uniqueIndex("payments_by_external_id").on(table.externalId),
+  ],
+);
+
+/**
+ * Raw usage events as received (Segment-style track/identify/group), kept for the tenant's
+ * retention window. `account_id` is null while the event names an account that does not exist
+ * yet; `account_ref` is what the sender used (our id or the account's external id).
+ */
+export const usageEvents = sqliteTable(
+  "usage_events",
+  {
+    /** The sender's messageId: the idempotency key. */
+    messageId: text("message_id").primaryKey(),
+    accountId: text("account_id").references(() => accounts.id, { onDelete: "cascade" }),
+    accountRef: text("account_ref").notNull(),
+    type: text("type", { enum: ["track", "identify", "group", "page"] }).notNull(),
+    event: text("event"),
+    userId: text("user_id"),
+    anonymousId: text("anonymous_id"),
+    /** JSON object. */
+    properties: text("properties").notNull(),
+    occurredAt: text("occurred_at").notNull(),
+    receivedAt: text("received_at").notNull(),
+  },
+  (table) => [
+    index("usage_events_by_account_time").on(table.accountId, table.occurredAt),
+    index("usage_events_pending").on(table.accountRef).where(sql`account_id IS NULL`),
+    index("usage_events_by_received").on(table.receivedAt),
+  ],
+);
+
+/** Which users were active on a day: what makes usage_daily.active_users a distinct count. */
+export const usageDailyUsers = sqliteTable(
+  "usage_daily_users",
+  {
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    day: text("day").notNull(),
+    userKey: text("user_key").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.accountId, table.day, table.userKey] })],
+);
+
+/** Daily usage per account and feature (a track event's name is the feature). */
+export const usageFeatureDaily = sqliteTable(
+  "usage_feature_daily",
+  {
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    day: text("day").notNull(),
+    feature: text("feature").notNull(),
+    events: integer("events").notNull(),
+    users: integer("users").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.accountId, table.day, table.feature] }),
+    index("feature_daily_by_feature").on(table.feature, table.day),
+  ],
+);
+
+/** Emails, meetings, calls, messages and notes between the team and an account. */
+export const touchpoints = sqliteTable(
+  "touchpoints",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    contactId: text("contact_id").references(() => contacts.id, { onDelete: "set null" }),
+    externalId: text("external_id"),
+    kind: text("kind", { enum: ["email", "meeting", "call", "message", "note"] }).notNull(),
+    direction: text("direction", { enum: ["inbound", "outbound", "internal"] }).notNull(),
+    subject: text("subject").notNull(),
+    occurredAt: text("occurred_at").notNull(),
+    openedAt: text("opened_at"),
+    clickedAt: text("clicked_at"),
+    repliedAt: text("replied_at"),
+    /** "manual", "intercom", "sendgrid", "import"… */
+    source: text("source").notNull(),
+    createdBy: text("created_by").notNull(),
+  },
+  (table) => [
+    index("touchpoints_by_account_time").on(table.accountId, table.occurredAt),
+    uniqueIndex("touchpoints_by_external_id").on(table.externalId),
+  ],
+);
+
+export const tickets = sqliteTable(
+  "tickets",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    externalId: text("external_id"),
+    subject: text("subject").notNull(),
+    description: text("description").notNull(),
+    priority: text("priority", { enum: ["P1", "P2", "P3", "P4"] }).notNull(),
+    status: text("status", { enum: ["new", "open", "pending", "on_hold", "solved", "closed"] }).notNull(),
+    category: text("category").notNull(),
+    assignee: text("assignee"),
+    requesterContactId: text("requester_contact_id").references(() => contacts.id, { onDelete: "set null" }),
+    openedAt: text("opened_at").notNull(),
+    firstResponseAt: text("first_response_at"),
+    solvedAt: text("solved_at"),
+    closedAt: text("closed_at"),
+    /** Due times from the SLA engine when the ticket was opened or re-prioritized. */
+    firstResponseDueAt: text("first_response_due_at"),
+    resolutionDueAt: text("resolution_due_at"),
+    slaBreached: integer("sla_breached", { mode: "boolean" }).notNull(),
+    satisfaction: integer("satisfaction"),
+    source: text("source").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [
+    index("tickets_by_account_time").on(table.accountId, table.openedAt),
+    index("tickets_by_status").on(table.status, table.priority),
+    index("tickets_by_assignee").on(table.assignee, table.status),
+    uniqueIndex("tickets_by_external_id").on(table.externalId),
+  ],
+);
+
+/** Survey answers (NPS, CSAT, CES) and free-form feedback (requests, bugs, comments). */
+export const feedback = sqliteTable(
+  "feedback",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    contactId: text("contact_id").references(() => contacts.id, { onDelete: "set null" }),
+    externalId: text("external_id"),
+    kind: text("kind", { enum: ["nps", "csat", "ces", "feature_request", "bug", "comment"] }).notNull(),
+    /** NPS 0–10, CSAT 1–5, CES 1–7 (lower is easier); null for free-form feedback. */
+    score: real("score"),
+    text: text("text"),
+    /** -1..1 from the sentiment engine, when there is text. */
+    sentiment: real("sentiment"),
+    source: text("source").notNull(),
+    submittedAt: text("submitted_at").notNull(),
+  },
+  (table) => [
+    index("feedback_by_account_time").on(table.accountId, table.submittedAt),
+    index("feedback_by_kind_time").on(table.kind, table.submittedAt),
+    uniqueIndex("feedback_by_external_id").on(table.externalId),
+  ],
+);
+
+/** Work for a person: created by hand, by an escalation, or by a playbook (the incumbents' CTA). */
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").references(() => accounts.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    owner: text("owner"),
+    dueDate: text("due_date"),
+    priority: text("priority", { enum: ["low", "medium", "high", "urgent"] }).notNull(),
+    status: text("status", { enum: ["open", "in_progress", "done", "cancelled"] }).notNull(),
+    /** "manual", "playbook:<id>" or "escalation:<id>". */
+    source: text("source").notNull(),
+    /** Set by playbooks so a rule that still matches does not open the same task twice. */
+    dedupeKey: text("dedupe_key"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    completedAt: text("completed_at"),
+  },
+  (table) => [
+    index("tasks_by_status_due").on(table.status, table.dueDate),
+    index("tasks_by_account").on(table.accountId, table.status),
+    index("tasks_by_owner").on(table.owner, table.status),
+    uniqueIndex("tasks_by_dedupe_key").on(table.dedupeKey),
+  ],
+);
+
+/** A named rule over account fields (the engine's rule language), evaluated on read. */
+export const segments = sqliteTable("segments", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  description: text("description").notNull(),
+  /** JSON of the engine's SegmentRule. */
+  rule: text("rule").notNull(),
+  createdBy: text("created_by").notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const escalations = sqliteTable(
+  "escalations",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    ticketId: text("ticket_id").references(() => tickets.id, { onDelete: "set null" }),
+    severity: text("severity", { enum: ["critical", "high", "medium", "low"] }).notNull(),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    owner: text("owner"),
+    status: text("status", { enum: ["open", "acknowledged", "resolved"] }).notNull(),
+    openedAt: text("opened_at").notNull(),
+    acknowledgedAt: text("acknowledged_at"),
+    resolveBy: text("resolve_by").notNull(),
+    resolvedAt: text("resolved_at"),
+    resolution: text("resolution"),
+    createdBy: text("created_by").notNull(),
+  },
+  (table) => [
+    index("escalations_by_status").on(table.status, table.resolveBy),
+    index("escalations_by_account").on(table.accountId, table.openedAt),
+  ],
+);
+
+/** A rule that turns risk into tasks: when `trigger` matches an account, open a task from `action`. */
+export const playbooks = sqliteTable("playbooks", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  description: text("description").notNull(),
+  /** JSON of the trigger (a segment rule over account and health fields). */
+  trigger: text("trigger").notNull(),
+  /** JSON of the task template: title, owner, due_in_days, priority. */
+  action: text("action").notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  lastRunAt: text("last_run_at"),
+  createdBy: text("created_by").notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/** Tenant configuration by key (health model, event policy, retention window), JSON values. */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  updatedBy: text("updated_by").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
