@@ -26,6 +26,7 @@ import {
   type Timeline,
   type TimelineQuery,
 } from "../src/db/accounts";
+import { refreshAccountFeatures } from "../src/db/features";
 import { recomputeHealth, type RecomputeResult } from "../src/db/health";
 import { health } from "../src/analytics";
 import type { Env } from "../src/env";
@@ -145,6 +146,15 @@ export class TenantDO extends DurableObject<Env> {
    */
   recomputeHealth(): RecomputeResult {
     return recomputeHealth(this.ctx.storage, health.DEFAULT_HEALTH_CONFIG);
+  }
+
+  /**
+   * Every write that changes an account's facts calls this, inside its transaction, with the
+   * accounts it touched: their health inputs are refreshed (and, as the health tools land,
+   * their scores rematerialized).
+   */
+  private factsChanged(db: TenantDb, accountIds: Iterable<string>): void {
+    refreshAccountFeatures(db, accountIds);
   }
 }
 
