@@ -19,6 +19,7 @@ import {
   type AccountChanges,
   type AccountList,
   type FieldChange,
+  type Json,
   type ListOptions,
   type NewAccount,
   type NewEvent,
@@ -27,8 +28,26 @@ import {
   type TimelineQuery,
 } from "../src/db/accounts";
 import { refreshAccountFeatures } from "../src/db/features";
-import { recomputeHealth, type RecomputeResult } from "../src/db/health";
-import { health } from "../src/analytics";
+import { previewHealthModel, recomputeHealth, type ModelPreview, type RecomputeResult } from "../src/db/health";
+import {
+  healthHistory,
+  healthModelJson,
+  loadHealthModel,
+  saveHealthModel,
+  scoreAccount,
+  validateHealthModel,
+  type AccountHealth,
+  type HealthModelJson,
+  type HealthPoint,
+  type StoredHealthModel,
+} from "../src/db/health-model";
+import { portfolioHealth, type PortfolioHealth } from "../src/db/portfolio";
+import { ACCOUNT_HEALTH_TTL_SECONDS, accountHealthKey, healthEpochKey } from "../src/cache/account-health";
+import { eq } from "drizzle-orm";
+import { churn, type health } from "../src/analytics";
+import { accountChurnRisk, portfolioChurnRisk, type AccountChurnRisk, type PortfolioRisk } from "../src/db/retention";
+import { satisfactionReport, type SatisfactionReport } from "../src/db/satisfaction";
+import { churnPostmortem, type Postmortem } from "../src/db/postmortem";
 import type { Env } from "../src/env";
 
 /** Who is acting, recorded on every write. */
@@ -144,8 +163,103 @@ export class TenantDO extends DurableObject<Env> {
    * Scores every account from its stored features and writes a snapshot each, in one
    * transaction. The default health model until tenants can configure their own.
    */
-  recomputeHealth(): RecomputeResult {
-    return recomputeHealth(this.ctx.storage, health.DEFAULT_HEALTH_CONFIG);
+  async recomputeHealth(): Promise<RecomputeResult> {
+    const result = recomputeHealth(this.ctx.storage, this.healthModel().config);
+    await this.markHealthEpoch();
+    return result;
+  }
+
+  /** After a tenant-wide rescore: cached per-account scores from before it are stale. */
+  private async markHealthEpoch(): Promise<void> {
+    const tenantId = this.ctx.id.name;
+    if (!tenantId) return;
+    const epoch = new Date().toISOString();
+    await this.env.CACHE.put(healthEpochKey(tenantId), JSON.stringify({ epoch })).catch(() => undefined);
+  }
+
+  // --- health ---
+
+  /** The tenant's model, parsed once and kept until it is saved again. */
+  private cachedHealthModel: StoredHealthModel | null = null;
+
+  private healthModel(): StoredHealthModel {
+    this.cachedHealthModel ??= loadHealthModel(this.db);
+    return this.cachedHealthModel;
+  }
+
+  getHealthModel(): Outcome<Omit<StoredHealthModel, "config"> & { model: HealthModelJson }> {
+    return attempt(() => {
+      const { config, ...meta } = this.healthModel();
+      return { ...meta, model: healthModelJson(config) };
+    });
+  }
+
+  /**
+   * Validates a draft model and shows how it would move accounts between bands; unless
+   * `previewOnly`, saves it and rescores every account with it, all in one transaction.
+   */
+  updateHealthModel(
+    draft: unknown,
+    previewOnly: boolean,
+    actor: Actor,
+  ): Outcome<{ model: HealthModelJson; saved: boolean; preview: ModelPreview; recompute: RecomputeResult | null }> {
+    return attempt(() => {
+      const config = validateHealthModel(draft);
+      const preview = previewHealthModel(this.ctx.storage, this.healthModel().config, config);
+      if (previewOnly) return { model: healthModelJson(config), saved: false, preview, recompute: null };
+      const recompute = this.ctx.storage.transactionSync(() => {
+        saveHealthModel(this.db, config, actor.userId, new Date());
+        recordAudit(this.db, { ...actor, action: "update_health_model", details: { model: healthModelJson(config) as unknown as Json } });
+        return recomputeHealth(this.ctx.storage, config);
+      });
+      this.cachedHealthModel = null;
+      void this.markHealthEpoch();
+      return { model: healthModelJson(config), saved: true, preview, recompute };
+    });
+  }
+
+  /** Scores one account now, from its current facts, and materializes the score. */
+  calculateHealth(accountId: string): Outcome<AccountHealth & { bands: health.HealthBands }> {
+    return attempt(() => {
+      const { config } = this.healthModel();
+      const scored = this.db.transaction((tx) => scoreAccount(tx, accountId, config, new Date()));
+      this.writeThroughHealth([accountId]);
+      return { ...scored, bands: config.bands };
+    });
+  }
+
+  /** An account's scored snapshots over the last `days`, oldest first. */
+  healthHistory(accountId: string, days: number): Outcome<{ points: HealthPoint[]; trendThresholdPer30Days: number }> {
+    return attempt(() => {
+      requireAccount(this.db, accountId);
+      const since = new Date(Date.now() - days * 86_400_000).toISOString();
+      return { points: healthHistory(this.db, accountId, since), trendThresholdPer30Days: this.healthModel().config.trendThresholdPer30Days };
+    });
+  }
+
+  portfolioHealth(): PortfolioHealth {
+    return portfolioHealth(this.db, this.healthModel().config.bands);
+  }
+
+  // --- retention and risk ---
+
+  churnRisk(accountId: string): Outcome<AccountChurnRisk> {
+    return attempt(() => accountChurnRisk(this.db, accountId, this.healthModel().config, churn.DEFAULT_CHURN_CONFIG, new Date()));
+  }
+
+  portfolioChurnRisk(options: { minLevel: churn.ChurnRiskLevel; limit: number; csm?: string; tier?: string }): Outcome<PortfolioRisk> {
+    return attempt(() => portfolioChurnRisk(this.db, this.healthModel().config, churn.DEFAULT_CHURN_CONFIG, options, new Date()));
+  }
+
+  satisfaction(accountId: string | null, days: number): Outcome<SatisfactionReport> {
+    return attempt(() => {
+      if (accountId) requireAccount(this.db, accountId);
+      return satisfactionReport(this.db, { accountId, days }, new Date());
+    });
+  }
+
+  churnPostmortem(accountId: string, churnDate: string | null): Outcome<Postmortem> {
+    return attempt(() => churnPostmortem(this.db, accountId, churnDate, this.healthModel().config.bands));
   }
 
   /**
@@ -154,7 +268,43 @@ export class TenantDO extends DurableObject<Env> {
    * their scores rematerialized).
    */
   private factsChanged(db: TenantDb, accountIds: Iterable<string>): void {
-    refreshAccountFeatures(db, accountIds);
+    const ids = [...new Set(accountIds)];
+    const now = new Date();
+    refreshAccountFeatures(db, ids, now);
+    const { config } = this.healthModel();
+    for (const id of ids) scoreAccount(db, id, config, now);
+    this.writeThroughHealth(ids);
+  }
+
+  private readonly healthToCache = new Set<string>();
+
+  /**
+   * Copies the accounts' materialized scores to the CACHE KV namespace once the current
+   * transaction has finished: the flush runs after the synchronous RPC body and reads what was
+   * committed, so a rolled-back write never reaches the cache.
+   */
+  private writeThroughHealth(accountIds: readonly string[]): void {
+    const tenantId = this.ctx.id.name;
+    if (!tenantId) return;
+    const first = this.healthToCache.size === 0;
+    for (const id of accountIds) this.healthToCache.add(id);
+    if (!first) return;
+    void Promise.resolve().then(async () => {
+      const ids = [...this.healthToCache];
+      this.healthToCache.clear();
+      const puts = ids.flatMap((id) => {
+        const row = this.db
+          .select({ score: schema.accounts.healthScore, trend: schema.accounts.healthTrend, computedAt: schema.accounts.healthComputedAt })
+          .from(schema.accounts)
+          .where(eq(schema.accounts.id, id))
+          .get();
+        if (!row?.computedAt) return [];
+        const value = JSON.stringify({ score: row.score, trend: row.trend, computed_at: row.computedAt });
+        return [this.env.CACHE.put(accountHealthKey(tenantId, id), value, { expirationTtl: ACCOUNT_HEALTH_TTL_SECONDS })];
+      });
+      // The cache is an optimization: a failed put leaves the Tenant object as the answer.
+      await Promise.allSettled(puts);
+    });
   }
 }
 

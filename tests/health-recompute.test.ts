@@ -143,8 +143,8 @@ describe("health recompute", () => {
     });
 
     // Called on the instance, not over RPC: an error thrown across RPC is also reported as unhandled.
-    await runInDurableObject(stub, (instance: TenantDO, state) => {
-      expect(() => instance.recomputeHealth()).toThrow(/injected failure/);
+    await runInDurableObject(stub, async (instance: TenantDO, state) => {
+      await expect(instance.recomputeHealth()).rejects.toThrow(/injected failure/);
       expect(rows(state, "SELECT count(*) AS n FROM health_snapshots")).toEqual([{ n: 0 }]);
       expect(rows(state, "SELECT count(*) AS n FROM accounts WHERE health_score IS NOT NULL OR health_computed_at IS NOT NULL")).toEqual([{ n: 0 }]);
       // Without the fault the same data recomputes: the failure was the injected one.

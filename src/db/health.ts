@@ -107,7 +107,7 @@ const FEATURE_COLUMNS = [
 const PAGE_SIZE = 2_000;
 
 // LEFT JOIN: an account with no features row is still snapshotted (score null, coverage 0).
-const PAGE_SQL = `SELECT a.id, ${FEATURE_COLUMNS.map(([, column]) => `f.${column}`).join(", ")}
+const PAGE_SQL = `SELECT a.id, a.tier, ${FEATURE_COLUMNS.map(([, column]) => `f.${column}`).join(", ")}
   FROM accounts a LEFT JOIN account_features f ON f.account_id = a.id
   WHERE a.id > ? ORDER BY a.id LIMIT ${PAGE_SIZE}`;
 /**
@@ -174,10 +174,11 @@ export function recomputeHealth(storage: RecomputeStorage, config: health.Health
         const id = row[0];
         if (typeof id !== "string") throw new TypeError("accounts.id must be text");
         for (let i = 0; i < width; i++) {
-          const value = row[i + 1];
+          const value = row[i + 2];
           features[(FEATURE_COLUMNS[i] as (typeof FEATURE_COLUMNS)[number])[0]] = typeof value === "number" ? value : null;
         }
-        const result = health.scoreHealth(features, config);
+        // The account's tier selects a segment profile when the tenant's model has one.
+        const result = health.scoreHealth(features, config, { segment: row[1] as string });
         // The engine clamps score and coverage and never returns NaN, so the numbers are valid JSON.
         if (json.length > 1) json += ",";
         json += `[${JSON.stringify(id)},${result.score === null ? "null" : result.score},${result.band === null ? "null" : `"${result.band}"`},${result.coverage},"${componentsJson(result.components)}"]`;
@@ -191,4 +192,76 @@ export function recomputeHealth(storage: RecomputeStorage, config: health.Health
     sqlStorage.exec(UPDATE_ACCOUNTS_SQL, computedAt);
   });
   return { accounts, scored, unscored: accounts - scored, ms: Date.now() - started };
+}
+
+/** How a draft health model would move the tenant's accounts between bands. */
+export interface ModelPreview {
+  accounts: number;
+  scored: number;
+  /** Accounts whose band would change. */
+  moving: number;
+  /** Counts per (from → to) band pair, only pairs that change. */
+  moves: { from: health.HealthBand | "unscored"; to: health.HealthBand | "unscored"; accounts: number }[];
+  /** Accounts per band under the current and the draft model. */
+  bands: { band: health.HealthBand | "unscored"; current: number; draft: number }[];
+}
+
+const PREVIEW_PAGE_SQL = `SELECT a.id, a.tier, ${FEATURE_COLUMNS.map(([, column]) => `f.${column}`).join(", ")}
+  FROM accounts a LEFT JOIN account_features f ON f.account_id = a.id
+  WHERE a.id > ? ORDER BY a.id LIMIT ${PAGE_SIZE}`;
+
+/**
+ * Scores every account under the current and the draft model, writing nothing: what the
+ * setup page and update_health_model's preview show before a model is saved.
+ */
+export function previewHealthModel(storage: Pick<DurableObjectStorage, "sql">, current: health.HealthConfig, draft: health.HealthConfig): ModelPreview {
+  const features: Record<(typeof FEATURE_COLUMNS)[number][0], number | null> = Object.fromEntries(
+    FEATURE_COLUMNS.map(([key]) => [key, null]),
+  ) as Record<(typeof FEATURE_COLUMNS)[number][0], number | null>;
+  const moves = new Map<string, number>();
+  const counts = new Map<string, { current: number; draft: number }>();
+  const count = (band: string, which: "current" | "draft") => {
+    const entry = counts.get(band) ?? { current: 0, draft: 0 };
+    entry[which]++;
+    counts.set(band, entry);
+  };
+  let accounts = 0;
+  let scored = 0;
+  let moving = 0;
+  let after = "";
+  for (;;) {
+    const page = Array.from(storage.sql.exec(PREVIEW_PAGE_SQL, after).raw());
+    for (const row of page) {
+      const id = String(row[0]);
+      const tier = String(row[1]);
+      FEATURE_COLUMNS.forEach(([key], i) => {
+        const value = row[i + 2];
+        features[key] = typeof value === "number" ? value : null;
+      });
+      const before = health.scoreHealth(features, current, { segment: tier }).band ?? "unscored";
+      const afterBand = health.scoreHealth(features, draft, { segment: tier }).band ?? "unscored";
+      accounts++;
+      if (afterBand !== "unscored") scored++;
+      count(before, "current");
+      count(afterBand, "draft");
+      if (before !== afterBand) {
+        moving++;
+        const key = `${before}>${afterBand}`;
+        moves.set(key, (moves.get(key) ?? 0) + 1);
+      }
+      after = id;
+    }
+    if (page.length < PAGE_SIZE) break;
+  }
+  const order = ["churn_risk", "at_risk", "neutral", "healthy", "champion", "unscored"] as const;
+  return {
+    accounts,
+    scored,
+    moving,
+    moves: [...moves].map(([key, n]) => {
+      const [from, to] = key.split(">") as [health.HealthBand | "unscored", health.HealthBand | "unscored"];
+      return { from, to, accounts: n };
+    }),
+    bands: order.map((band) => ({ band, current: counts.get(band)?.current ?? 0, draft: counts.get(band)?.draft ?? 0 })),
+  };
 }

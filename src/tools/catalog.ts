@@ -1,7 +1,9 @@
 import { coreTools } from "./core";
 import type { Tool } from "./define";
+import { healthTools } from "./health";
+import { retentionTools } from "./retention";
 
 /** Every tool the product offers, in the order clients list them. */
-export const catalog: readonly Tool[] = [...coreTools];
+export const catalog: readonly Tool[] = [...coreTools, ...healthTools, ...retentionTools];
 
 export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));

@@ -1,15 +1,10 @@
 import { z } from "zod";
 import { ACCOUNT_SORT_FIELDS, ACCOUNT_STATUSES, EVENT_TYPES, LIFECYCLE_STAGES, TIERS } from "../db/accounts";
 import { defineTool, READ_ONLY, unwrap } from "./define";
+import { clientId } from "./fields";
 
 /** Core account tools: register, look up, change, list, and the timeline. */
 
-const clientId = z
-  .string()
-  .min(1, "client_id is required")
-  .max(100, "client_id is at most 100 characters")
-  .regex(/^[a-zA-Z0-9_-]+$/, "client_id holds only letters, digits, _ and - (as returned by register_client or list_clients)")
-  .describe("The account's id, as returned by register_client or list_clients");
 
 const isoDate = z.iso.date({ message: "must be a date written YYYY-MM-DD, e.g. 2027-01-31" });
 const tier = z.enum(TIERS, { message: `must be one of ${TIERS.join(", ")}` });

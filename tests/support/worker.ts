@@ -1,4 +1,4 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import {
   authorize,
   Browser,
@@ -102,4 +102,13 @@ export function apiCall(token: string, path: string, init: RequestInit = {}): Pr
     ...init,
     headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", ...(init.headers as Record<string, string> | undefined) },
   });
+}
+
+/** The tenant a user owns (the first membership), to reach its Tenant object in fixtures. */
+export async function tenantIdOf(email: string): Promise<string> {
+  const row = await env.CONTROL_DB.prepare("SELECT m.tenant_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = ?")
+    .bind(email)
+    .first<{ tenant_id: string }>();
+  if (!row) throw new Error(`no membership for ${email}`);
+  return row.tenant_id;
 }
