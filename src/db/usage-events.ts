@@ -257,7 +257,8 @@ export function attachPendingEvents(db: TenantDb, accountsToMatch: readonly { id
     if (account.externalId) refs.push([account.externalId, account.id]);
   }
   if (refs.length === 0) return [];
-  // The partial index usage_events_pending (account_ref WHERE account_id IS NULL) finds them.
+  // Each reference probes the partial index usage_events_pending (account_ref WHERE account_id
+  // IS NULL). Named, because left alone the planner walks every pending row once per reference.
   const attached = db.all<{
     account_id: string;
     type: UsageEventType;
@@ -266,7 +267,7 @@ export function attachPendingEvents(db: TenantDb, accountsToMatch: readonly { id
     anonymous_id: string | null;
     occurred_at: string;
   }>(
-    sql`UPDATE usage_events SET account_id = m.value ->> 1
+    sql`UPDATE usage_events INDEXED BY usage_events_pending SET account_id = m.value ->> 1
         FROM json_each(${JSON.stringify(refs)}) m
         WHERE usage_events.account_id IS NULL AND usage_events.account_ref = m.value ->> 0
         RETURNING usage_events.account_id, usage_events.type, usage_events.event, usage_events.user_id, usage_events.anonymous_id, usage_events.occurred_at`,
