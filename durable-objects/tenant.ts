@@ -48,6 +48,19 @@ import { churn, type health } from "../src/analytics";
 import { accountChurnRisk, portfolioChurnRisk, type AccountChurnRisk, type PortfolioRisk } from "../src/db/retention";
 import { satisfactionReport, type SatisfactionReport } from "../src/db/satisfaction";
 import { churnPostmortem, type Postmortem } from "../src/db/postmortem";
+import {
+  accountUsageDays,
+  attachPendingEvents,
+  ingestUsageEvents,
+  pendingEventCount,
+  purgeExpiredRawEvents,
+  readEventSettings,
+  writeEventSettings,
+  type EventSettings,
+  type IncomingUsageEvent,
+  type IngestResult,
+  type UsageDay,
+} from "../src/db/usage-events";
 import type { Env } from "../src/env";
 
 /** Who is acting, recorded on every write. */
@@ -93,6 +106,7 @@ export class TenantDO extends DurableObject<Env> {
       this.db.transaction((tx) => {
         const account = createAccount(tx, input, actor.userId);
         recordAudit(tx, { ...actor, action: "register_client", targetId: account.client_id, details: { ...input } });
+        this.attachUsage(tx, [{ id: account.client_id, externalId: account.external_id }]);
         return account;
       }),
     );
@@ -105,10 +119,13 @@ export class TenantDO extends DurableObject<Env> {
   ): Outcome<number> {
     return attempt(() =>
       this.db.transaction((tx) => {
+        const created: { id: string; externalId: string | null }[] = [];
         for (const { account, events } of inputs) {
-          const created = createAccount(tx, account, actor.userId);
-          for (const event of events) appendEvent(tx, created.client_id, actor.userId, event);
+          const registered = createAccount(tx, account, actor.userId);
+          for (const event of events) appendEvent(tx, registered.client_id, actor.userId, event);
+          created.push({ id: registered.client_id, externalId: registered.external_id });
         }
+        this.attachUsage(tx, created);
         recordAudit(tx, { ...actor, action: "register_accounts", details: { count: inputs.length } });
         return inputs.length;
       }),
@@ -130,6 +147,7 @@ export class TenantDO extends DurableObject<Env> {
         if (Object.keys(result.changed).length > 0) {
           recordAudit(tx, { ...actor, action: "update_client_info", targetId: id, details: { ...changes } });
         }
+        if (result.changed.external_id && result.account.external_id) this.attachUsage(tx, [{ id, externalId: result.account.external_id }]);
         return result;
       }),
     );
@@ -304,6 +322,75 @@ export class TenantDO extends DurableObject<Env> {
       });
       // The cache is an optimization: a failed put leaves the Tenant object as the answer.
       await Promise.allSettled(puts);
+    });
+  }
+
+  // --- events ---
+
+  /**
+   * Stores a batch from POST /api/v1/events and folds it into the daily usage: one RPC and
+   * one transaction per batch, idempotent on messageId (src/db/usage-events.ts).
+   */
+  ingestUsageEvents(events: IncomingUsageEvent[]): Outcome<IngestResult> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const { touchedAccounts, ...result } = ingestUsageEvents(tx, events, readEventSettings(tx));
+        this.factsChanged(tx, touchedAccounts);
+        return result;
+      }),
+    );
+  }
+
+  /** Attaches the pending usage events of accounts that just appeared (or got their external_id). */
+  private attachUsage(tx: TenantDb, accounts: { id: string; externalId: string | null }[]): void {
+    this.factsChanged(tx, attachPendingEvents(tx, accounts));
+  }
+
+  getEventSettings(): Outcome<EventSettings & { pending_events: number }> {
+    return attempt(() => ({ ...readEventSettings(this.db), pending_events: pendingEventCount(this.db) }));
+  }
+
+  updateEventSettings(changes: Partial<EventSettings>, actor: Actor): Outcome<EventSettings & { pending_events: number }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const settings = writeEventSettings(tx, changes, actor.userId);
+        recordAudit(tx, { ...actor, action: "update_event_settings", details: { ...changes } });
+        return { ...settings, pending_events: pendingEventCount(tx) };
+      }),
+    );
+  }
+
+  /**
+   * Deletes raw usage events received before the retention window (aggregates stay), in
+   * transactions of at most 10,000 rows and at most `maxRows` per call; `more` says to call again.
+   */
+  purgeExpiredEvents(now: Date = new Date(), maxRows = 100_000): { deleted: number; cutoff: string; more: boolean } {
+    const settings = readEventSettings(this.db);
+    let deleted = 0;
+    let cutoff = "";
+    let more = true;
+    while (more && deleted < maxRows) {
+      const chunk = this.db.transaction((tx) => purgeExpiredRawEvents(tx, settings, now, Math.min(10_000, maxRows - deleted)));
+      deleted += chunk.deleted;
+      cutoff = chunk.cutoff;
+      more = chunk.more;
+    }
+    return { deleted, cutoff, more };
+  }
+
+  /** An account's daily usage and features between two days (inclusive). */
+  accountUsage(accountId: string, from: string, to: string): Outcome<UsageDay[]> {
+    return attempt(() => {
+      requireAccount(this.db, accountId);
+      return accountUsageDays(this.db, accountId, from, to);
+    });
+  }
+
+  /** Records a change to the workspace's API keys (kept in D1) in this tenant's audit log. */
+  auditApiKey(action: "create_api_key" | "revoke_api_key", keyId: string, details: { [key: string]: Json }, actor: Actor): Outcome<null> {
+    return attempt(() => {
+      recordAudit(this.db, { ...actor, action, targetId: keyId, details });
+      return null;
     });
   }
 }

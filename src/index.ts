@@ -1,3 +1,4 @@
+import { EVENTS_PATH, handleEvents } from "./api/events";
 import { app } from "./app";
 import { oauthEdge } from "./auth/oauth";
 import { demoSettled, ensureDemoTenant } from "./demo/tenant";
@@ -20,6 +21,7 @@ function isUnder(pathname: string, prefix: string): boolean {
 /**
  * The Worker's entry. Refuses foreign hosts (DNS rebinding), then routes:
  *   /mcp, /.well-known/oauth-protected-resource/mcp   → MCP resource server
+ *   /api/v1/events                                    → usage events, API-key auth (src/api/events.ts)
  *   /api/v1/*, /.well-known/oauth-protected-resource  → REST resource server
  *   OAuth metadata, token, registration               → authorization server
  *   everything else                                   → Hono app (pages, consent, health)
@@ -34,6 +36,7 @@ export default {
 
     if (isUnder(pathname, "/mcp") || isUnder(pathname, "/api/v1")) {
       if (!isAcceptedBrowserOrigin(request, resolved.origin, env)) return refuse(403, "Requests from this Origin are not accepted.");
+      if (pathname === EVENTS_PATH) return handleEvents(request, env, ctx);
       return isUnder(pathname, "/mcp") ? edge.mcp.fetch(request, env, ctx) : edge.api.fetch(request, env, ctx);
     }
     if (pathname === `${PROTECTED_RESOURCE_METADATA}/mcp`) return edge.mcp.fetch(request, env, ctx);

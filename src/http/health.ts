@@ -19,7 +19,7 @@ const BINDINGS: { name: keyof Env; kind: string; fix: string }[] = [
   { name: "INTEGRATIONS", kind: "Queue producer", fix: "run `wrangler queues create cs-integrations`" },
 ];
 
-const CONTROL_TABLES = ["tenants", "users", "memberships", "rate_limits"];
+const CONTROL_TABLES = ["tenants", "users", "memberships", "rate_limits", "api_keys"];
 
 export async function healthChecks(env: Env): Promise<HealthCheck[]> {
   const checks: HealthCheck[] = [];

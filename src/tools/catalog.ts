@@ -1,9 +1,10 @@
 import { coreTools } from "./core";
 import type { Tool } from "./define";
+import { eventTools } from "./events";
 import { healthTools } from "./health";
 import { retentionTools } from "./retention";
 
 /** Every tool the product offers, in the order clients list them. */
-export const catalog: readonly Tool[] = [...coreTools, ...healthTools, ...retentionTools];
+export const catalog: readonly Tool[] = [...coreTools, ...healthTools, ...retentionTools, ...eventTools];
 
 export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));
