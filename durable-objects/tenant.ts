@@ -27,6 +27,18 @@ import {
   type Timeline,
   type TimelineQuery,
 } from "../src/db/accounts";
+import {
+  accountIdsAfter,
+  beginRestore,
+  exportPage,
+  finishRestore,
+  restoreRows,
+  restoreState,
+  SCHEMA_VERSION as BACKUP_SCHEMA_VERSION,
+  tableSummaries,
+  type ExportPage,
+  type TableSummary,
+} from "../src/db/backup";
 import { refreshAccountFeatures } from "../src/db/features";
 import { previewHealthModel, recomputeHealth, type ModelPreview, type RecomputeResult } from "../src/db/health";
 import {
@@ -391,6 +403,51 @@ export class TenantDO extends DurableObject<Env> {
     return attempt(() => {
       recordAudit(this.db, { ...actor, action, targetId: keyId, details });
       return null;
+    });
+  }
+
+  // --- backup (export / restore) ---
+
+  /** Every table with its columns, primary key and row count, in restore (foreign-key) order. */
+  exportTables(): Outcome<{ schema_version: string; restore_in_progress: boolean; tables: TableSummary[] }> {
+    return attempt(() => ({
+      schema_version: BACKUP_SCHEMA_VERSION,
+      restore_in_progress: restoreState(this.db) !== null,
+      tables: tableSummaries(this.ctx.storage.sql),
+    }));
+  }
+
+  /** One page of a table's rows in primary-key order after the cursor `after` (null: from the start). */
+  exportPage(table: string, after: string | null, limit: number): Outcome<ExportPage> {
+    return attempt(() => {
+      if (restoreState(this.db)) throw new AccountError("conflict", "A restore into this workspace is in progress; export it after POST /api/v1/restore/finish.");
+      return exportPage(this.ctx.storage.sql, table, after, limit);
+    });
+  }
+
+  /** Starts a restore into this workspace, which must hold no data yet. */
+  beginRestore(actor: Actor): Outcome<{ started_at: string; schema_version: string }> {
+    return attempt(() => this.db.transaction((tx) => beginRestore(tx, this.ctx.storage.sql, actor)));
+  }
+
+  /** Inserts one page of exported rows as they are, in one transaction; only while a restore is in progress. */
+  restorePage(table: string, rows: unknown): Outcome<{ table: string; inserted: number }> {
+    return attempt(() => this.db.transaction((tx) => ({ table, inserted: restoreRows(tx, this.ctx.storage.sql, table, rows) })));
+  }
+
+  /** Refreshes every account's health inputs (in pages of accounts), then ends the restore. */
+  finishRestore(actor: Actor): Outcome<{ started_at: string; tables: Record<string, number> }> {
+    return attempt(() => {
+      if (!restoreState(this.db)) throw new AccountError("conflict", "No restore is in progress in this workspace; POST /api/v1/restore/begin first.");
+      let after: string | null = null;
+      for (;;) {
+        const ids = accountIdsAfter(this.ctx.storage.sql, after, 500);
+        if (ids.length === 0) break;
+        // Inputs only: the restored scores and their history are the backup's, kept as they were.
+        this.db.transaction((tx) => refreshAccountFeatures(tx, ids));
+        after = ids.at(-1) ?? null;
+      }
+      return this.db.transaction((tx) => finishRestore(tx, this.ctx.storage.sql, actor));
     });
   }
 }

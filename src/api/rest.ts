@@ -4,6 +4,7 @@ import { z } from "zod";
 import { isAuthProps, type AuthProps } from "../auth/props";
 import type { Env } from "../env";
 import { catalog } from "../tools/catalog";
+import { mountBackupRoutes } from "./backup";
 import { toolContext } from "../tools/context";
 import { ToolError, type Tool } from "../tools/define";
 
@@ -93,6 +94,8 @@ export function buildRestApi(): Hono<ApiEnv> {
       }
     });
   }
+
+  mountBackupRoutes(api);
 
   api.notFound((c) => c.json(errorBody("not_found", `No route ${c.req.method} ${new URL(c.req.url).pathname}; see /openapi.json.`), 404));
   api.onError((error, c) => {
