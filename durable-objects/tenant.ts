@@ -19,6 +19,7 @@ import {
   type AccountChanges,
   type AccountList,
   type FieldChange,
+  type Json,
   type ListOptions,
   type NewAccount,
   type NewEvent,
@@ -29,6 +30,30 @@ import {
 import { refreshAccountFeatures } from "../src/db/features";
 import { recomputeHealth, type RecomputeResult } from "../src/db/health";
 import { health } from "../src/analytics";
+import { createSegment, deleteSegment, listSegments, previewSegment, segmentMembers, type MemberPage, type Segment, type SegmentPreview, type SegmentWithCounts } from "../src/db/segments";
+import { insertTask, listTasks, updateTask, type NewTask, type Task, type TaskChanges, type TaskList, type TaskQuery } from "../src/db/tasks";
+import {
+  acknowledgeEscalation,
+  createEscalation,
+  listEscalations,
+  resolveEscalation,
+  updateSlaHours,
+  type Escalation,
+  type EscalationList,
+  type EscalationQuery,
+  type NewEscalation,
+  type SlaHours,
+} from "../src/db/escalations";
+import {
+  createPlaybook,
+  listPlaybooks,
+  runPlaybooks,
+  updatePlaybook,
+  type NewPlaybook,
+  type Playbook,
+  type PlaybookChanges,
+  type RunResult,
+} from "../src/db/playbooks";
 import type { Env } from "../src/env";
 
 /** Who is acting, recorded on every write. */
@@ -74,6 +99,7 @@ export class TenantDO extends DurableObject<Env> {
       this.db.transaction((tx) => {
         const account = createAccount(tx, input, actor.userId);
         recordAudit(tx, { ...actor, action: "register_client", targetId: account.client_id, details: { ...input } });
+        runPlaybooks(tx, new Date(), [account.client_id]);
         return account;
       }),
     );
@@ -110,6 +136,7 @@ export class TenantDO extends DurableObject<Env> {
         const result = updateAccount(tx, id, changes, actor.userId);
         if (Object.keys(result.changed).length > 0) {
           recordAudit(tx, { ...actor, action: "update_client_info", targetId: id, details: { ...changes } });
+          runPlaybooks(tx, new Date(), [id]);
         }
         return result;
       }),
@@ -154,7 +181,153 @@ export class TenantDO extends DurableObject<Env> {
    * their scores rematerialized).
    */
   private factsChanged(db: TenantDb, accountIds: Iterable<string>): void {
-    refreshAccountFeatures(db, accountIds);
+    const ids = [...accountIds];
+    refreshAccountFeatures(db, ids);
+    runPlaybooks(db, new Date(), ids);
+  }
+
+  // --- segments, tasks, escalations, playbooks ---
+
+  createSegment(input: { name: string; description: string; rule: { [key: string]: Json } }, actor: Actor): Outcome<Segment> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const segment = createSegment(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "create_segment", targetId: segment.segment_id, details: { ...input } });
+        return segment;
+      }),
+    );
+  }
+
+  listSegments(): Outcome<SegmentWithCounts[]> {
+    return attempt(() => listSegments(this.db));
+  }
+
+  previewSegment(rule: { [key: string]: Json }, options: { limit: number; cursor?: string }): Outcome<SegmentPreview> {
+    return attempt(() => previewSegment(this.db, rule, options));
+  }
+
+  segmentMembers(id: string, options: { limit: number; cursor?: string }): Outcome<{ segment: Segment } & MemberPage> {
+    return attempt(() => segmentMembers(this.db, id, options));
+  }
+
+  deleteSegment(id: string, actor: Actor): Outcome<Segment> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const segment = deleteSegment(tx, id);
+        recordAudit(tx, { ...actor, action: "delete_segment", targetId: id, details: { name: segment.name } });
+        return segment;
+      }),
+    );
+  }
+
+  createTask(input: NewTask, actor: Actor): Outcome<Task> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const task = insertTask(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "create_task", targetId: task.task_id, details: { ...input } });
+        return task;
+      }),
+    );
+  }
+
+  listTasks(query: TaskQuery): Outcome<TaskList> {
+    return attempt(() => listTasks(this.db, query));
+  }
+
+  updateTask(id: string, changes: TaskChanges, actor: Actor): Outcome<{ task: Task; changed: string[] }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = updateTask(tx, id, changes, actor.userId);
+        if (result.changed.length > 0) recordAudit(tx, { ...actor, action: "update_task", targetId: id, details: { ...changes } });
+        return result;
+      }),
+    );
+  }
+
+  createEscalation(input: NewEscalation, actor: Actor): Outcome<Escalation> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const escalation = createEscalation(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "create_escalation", targetId: escalation.escalation_id, details: { ...input } });
+        return escalation;
+      }),
+    );
+  }
+
+  listEscalations(query: EscalationQuery): Outcome<EscalationList> {
+    return attempt(() => listEscalations(this.db, query));
+  }
+
+  acknowledgeEscalation(id: string, actor: Actor): Outcome<Escalation> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const escalation = acknowledgeEscalation(tx, id, actor.userId);
+        recordAudit(tx, { ...actor, action: "acknowledge_escalation", targetId: id, details: {} });
+        return escalation;
+      }),
+    );
+  }
+
+  resolveEscalation(id: string, resolution: string, actor: Actor): Outcome<Escalation> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const escalation = resolveEscalation(tx, id, resolution, actor.userId);
+        recordAudit(tx, { ...actor, action: "resolve_escalation", targetId: id, details: { resolution } });
+        return escalation;
+      }),
+    );
+  }
+
+  updateEscalationSla(changes: Partial<SlaHours>, actor: Actor): Outcome<SlaHours> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const hours = updateSlaHours(tx, changes, actor.userId);
+        recordAudit(tx, { ...actor, action: "update_escalation_sla", targetId: "escalations.sla_hours", details: { ...changes } });
+        return hours;
+      }),
+    );
+  }
+
+  createPlaybook(input: NewPlaybook, actor: Actor): Outcome<Playbook> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const playbook = createPlaybook(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "create_playbook", targetId: playbook.playbook_id, details: { ...input } });
+        return playbook;
+      }),
+    );
+  }
+
+  listPlaybooks(options: { enabled?: boolean }): Outcome<Playbook[]> {
+    return attempt(() => listPlaybooks(this.db, options));
+  }
+
+  updatePlaybook(id: string, changes: PlaybookChanges, actor: Actor): Outcome<{ playbook: Playbook; changed: string[] }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = updatePlaybook(tx, id, changes);
+        if (result.changed.length > 0) recordAudit(tx, { ...actor, action: "update_playbook", targetId: id, details: { ...changes } });
+        return result;
+      }),
+    );
+  }
+
+  /** run_playbooks: all enabled playbooks (or one) over every account, now; a dry run writes nothing. */
+  runPlaybooks(options: { playbookId?: string; dryRun: boolean }, actor: Actor): Outcome<RunResult> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = runPlaybooks(tx, new Date(), undefined, options);
+        if (!options.dryRun) {
+          recordAudit(tx, { ...actor, action: "run_playbooks", targetId: options.playbookId ?? null, details: { ...options, created: result.totals.created } });
+        }
+        return result;
+      }),
+    );
+  }
+
+  /** For the scheduled maintenance: every enabled playbook over every account, in pages. */
+  runAllPlaybooks(): RunResult {
+    return this.db.transaction((tx) => runPlaybooks(tx, new Date()));
   }
 }
 
