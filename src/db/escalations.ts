@@ -83,6 +83,7 @@ export function validateSlaHours(input: unknown, base: SlaHours = { ...DEFAULT_S
   }
   const out: SlaHours = { ...base };
   for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
     if (!(SEVERITIES as readonly string[]).includes(key)) {
       throw new AccountError("invalid", `sla_hours.${key}: unknown severity; use ${SEVERITIES.join(", ")}.`);
     }
