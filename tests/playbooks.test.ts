@@ -90,6 +90,37 @@ describe("playbook definitions", () => {
   });
 });
 
+describe("documented examples", () => {
+  it("accepts the two example playbooks in docs/playbooks.md and runs the renewal one on the right accounts", async () => {
+    const team = await newTeam("Playbook Docs Co");
+    const soonDate = inDays(60);
+    const soon = await register(team.token, { client_name: "Soon", contract_end_date: soonDate, csm_assigned: "ria@example.com" });
+    const touched = await register(team.token, { client_name: "Touched", contract_end_date: soonDate });
+    await register(team.token, { client_name: "Later", contract_end_date: inDays(300) });
+    await setFeatures(team.tenantId, touched, { daysSinceLastTouch: 5 });
+    await setFeatures(team.tenantId, soon, { daysSinceLastTouch: 45 });
+    await ok(team.token, "create_playbook", {
+      name: "Health below 40",
+      description: "Call accounts whose health fell into churn risk",
+      trigger: { match: "all", rules: [{ field: "health_score", operator: "lt", value: 40 }] },
+      action: { title: "Call {{account_name}} (health {{health_score}})", owner: "csm", due_in_days: 2, priority: "high" },
+    });
+    const renewal = await ok<{ playbook: Playbook }>(team.token, "create_playbook", {
+      name: "Renewal in 90 days, no touch in 30",
+      trigger: {
+        match: "all",
+        rules: [
+          { field: "days_until_renewal", operator: "between", value: [0, 90] },
+          { match: "any", rules: [{ field: "days_since_last_touch", operator: "gte", value: 30 }, { field: "days_since_last_touch", operator: "exists", value: false }] },
+        ],
+      },
+      action: { title: "Renewal check-in with {{company_name}} ({{days_until_renewal}} days left)", owner: "csm", due_in_days: 5, priority: "medium" },
+    });
+    const run = await ok<Run>(team.token, "run_playbooks", { playbook_id: renewal.playbook.playbook_id });
+    expect(run.playbooks[0]?.tasks.map((t) => [t.client_id, t.title, t.owner])).toEqual([[soon, "Renewal check-in with Soon Ltd (60 days left)", "ria@example.com"]]);
+  });
+});
+
 describe("running playbooks", () => {
   it("opens one task per matching account, dedupes across runs, and reopens after the task is closed", async () => {
     const team = await newTeam("Playbook Run Co");

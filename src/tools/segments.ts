@@ -7,7 +7,7 @@ import { defineTool, READ_ONLY, unwrap } from "./define";
 /** Custom segments: rules over the account field catalog, previewed, saved, listed with members. */
 
 export const RULE_LANGUAGE =
-  'A rule is { "match": "all" | "any", "rules": [ … ] }; each item is { "field", "operator", "value" } or another group (nesting ≤ 4). ' +
+  'A rule is { "match": "all" or "any", "rules": [ … ] }; each item is { "field", "operator", "value" } or another group (nesting ≤ 4). ' +
   "Operators: eq, neq, gt, gte, lt, lte, in, not_in, contains, between ([low, high]), exists (true/false); which apply depends on the field's type (list_segment_fields). " +
   'Dates take "YYYY-MM-DD" or { "daysFromNow": n } (negative = past). A missing value fails every operator except exists:false. ' +
   'Example: { "match": "all", "rules": [ { "field": "health_score", "operator": "lt", "value": 40 }, { "field": "tier", "operator": "in", "value": ["professional", "enterprise"] } ] }';
