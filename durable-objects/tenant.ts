@@ -40,6 +40,30 @@ import {
   type TableSummary,
 } from "../src/db/backup";
 import { refreshAccountFeatures } from "../src/db/features";
+import { createSegment, deleteSegment, listSegments, previewSegment, segmentMembers, type MemberPage, type Segment, type SegmentPreview, type SegmentWithCounts } from "../src/db/segments";
+import { insertTask, listTasks, updateTask, type NewTask, type Task, type TaskChanges, type TaskList, type TaskQuery } from "../src/db/tasks";
+import {
+  acknowledgeEscalation,
+  createEscalation,
+  listEscalations,
+  resolveEscalation,
+  updateSlaHours,
+  type Escalation,
+  type EscalationList,
+  type EscalationQuery,
+  type NewEscalation,
+  type SlaHours,
+} from "../src/db/escalations";
+import {
+  createPlaybook,
+  listPlaybooks,
+  runPlaybooks,
+  updatePlaybook,
+  type NewPlaybook,
+  type Playbook,
+  type PlaybookChanges,
+  type RunResult,
+} from "../src/db/playbooks";
 import { previewHealthModel, recomputeHealth, type ModelPreview, type RecomputeResult } from "../src/db/health";
 import {
   healthHistory,
@@ -119,6 +143,7 @@ export class TenantDO extends DurableObject<Env> {
         const account = createAccount(tx, input, actor.userId);
         recordAudit(tx, { ...actor, action: "register_client", targetId: account.client_id, details: { ...input } });
         this.attachUsage(tx, [{ id: account.client_id, externalId: account.external_id }]);
+        runPlaybooks(tx, new Date(), [account.client_id]);
         return account;
       }),
     );
@@ -160,6 +185,8 @@ export class TenantDO extends DurableObject<Env> {
           recordAudit(tx, { ...actor, action: "update_client_info", targetId: id, details: { ...changes } });
         }
         if (result.changed.external_id && result.account.external_id) this.attachUsage(tx, [{ id, externalId: result.account.external_id }]);
+        // Tier (weight profile), contract value and renewal feed health and playbook rules.
+        if (Object.keys(result.changed).length > 0) this.factsChanged(tx, [id]);
         return result;
       }),
     );
@@ -303,6 +330,7 @@ export class TenantDO extends DurableObject<Env> {
     refreshAccountFeatures(db, ids, now);
     const { config } = this.healthModel();
     for (const id of ids) scoreAccount(db, id, config, now);
+    runPlaybooks(db, now, ids);
     this.writeThroughHealth(ids);
   }
 
@@ -449,6 +477,150 @@ export class TenantDO extends DurableObject<Env> {
       }
       return this.db.transaction((tx) => finishRestore(tx, this.ctx.storage.sql, actor));
     });
+  }
+
+  // --- segments, tasks, escalations, playbooks ---
+
+  createSegment(input: { name: string; description: string; rule: { [key: string]: Json } }, actor: Actor): Outcome<Segment> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const segment = createSegment(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "create_segment", targetId: segment.segment_id, details: { ...input } });
+        return segment;
+      }),
+    );
+  }
+
+  listSegments(): Outcome<SegmentWithCounts[]> {
+    return attempt(() => listSegments(this.db));
+  }
+
+  previewSegment(rule: { [key: string]: Json }, options: { limit: number; cursor?: string }): Outcome<SegmentPreview> {
+    return attempt(() => previewSegment(this.db, rule, options));
+  }
+
+  segmentMembers(id: string, options: { limit: number; cursor?: string }): Outcome<{ segment: Segment } & MemberPage> {
+    return attempt(() => segmentMembers(this.db, id, options));
+  }
+
+  deleteSegment(id: string, actor: Actor): Outcome<Segment> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const segment = deleteSegment(tx, id);
+        recordAudit(tx, { ...actor, action: "delete_segment", targetId: id, details: { name: segment.name } });
+        return segment;
+      }),
+    );
+  }
+
+  createTask(input: NewTask, actor: Actor): Outcome<Task> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const task = insertTask(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "create_task", targetId: task.task_id, details: { ...input } });
+        return task;
+      }),
+    );
+  }
+
+  listTasks(query: TaskQuery): Outcome<TaskList> {
+    return attempt(() => listTasks(this.db, query));
+  }
+
+  updateTask(id: string, changes: TaskChanges, actor: Actor): Outcome<{ task: Task; changed: string[] }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = updateTask(tx, id, changes, actor.userId);
+        if (result.changed.length > 0) recordAudit(tx, { ...actor, action: "update_task", targetId: id, details: { ...changes } });
+        return result;
+      }),
+    );
+  }
+
+  createEscalation(input: NewEscalation, actor: Actor): Outcome<Escalation> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const escalation = createEscalation(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "create_escalation", targetId: escalation.escalation_id, details: { ...input } });
+        return escalation;
+      }),
+    );
+  }
+
+  listEscalations(query: EscalationQuery): Outcome<EscalationList> {
+    return attempt(() => listEscalations(this.db, query));
+  }
+
+  acknowledgeEscalation(id: string, actor: Actor): Outcome<Escalation> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const escalation = acknowledgeEscalation(tx, id, actor.userId);
+        recordAudit(tx, { ...actor, action: "acknowledge_escalation", targetId: id, details: {} });
+        return escalation;
+      }),
+    );
+  }
+
+  resolveEscalation(id: string, resolution: string, actor: Actor): Outcome<Escalation> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const escalation = resolveEscalation(tx, id, resolution, actor.userId);
+        recordAudit(tx, { ...actor, action: "resolve_escalation", targetId: id, details: { resolution } });
+        return escalation;
+      }),
+    );
+  }
+
+  updateEscalationSla(changes: Partial<SlaHours>, actor: Actor): Outcome<SlaHours> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const hours = updateSlaHours(tx, changes, actor.userId);
+        recordAudit(tx, { ...actor, action: "update_escalation_sla", targetId: "escalations.sla_hours", details: { ...changes } });
+        return hours;
+      }),
+    );
+  }
+
+  createPlaybook(input: NewPlaybook, actor: Actor): Outcome<Playbook> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const playbook = createPlaybook(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "create_playbook", targetId: playbook.playbook_id, details: { ...input } });
+        return playbook;
+      }),
+    );
+  }
+
+  listPlaybooks(options: { enabled?: boolean }): Outcome<Playbook[]> {
+    return attempt(() => listPlaybooks(this.db, options));
+  }
+
+  updatePlaybook(id: string, changes: PlaybookChanges, actor: Actor): Outcome<{ playbook: Playbook; changed: string[] }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = updatePlaybook(tx, id, changes);
+        if (result.changed.length > 0) recordAudit(tx, { ...actor, action: "update_playbook", targetId: id, details: { ...changes } });
+        return result;
+      }),
+    );
+  }
+
+  /** run_playbooks: all enabled playbooks (or one) over every account, now; a dry run writes nothing. */
+  runPlaybooks(options: { playbookId?: string; dryRun: boolean }, actor: Actor): Outcome<RunResult> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = runPlaybooks(tx, new Date(), undefined, options);
+        if (!options.dryRun) {
+          recordAudit(tx, { ...actor, action: "run_playbooks", targetId: options.playbookId ?? null, details: { ...options, created: result.totals.created } });
+        }
+        return result;
+      }),
+    );
+  }
+
+  /** For the scheduled maintenance: every enabled playbook over every account, in pages. */
+  runAllPlaybooks(): RunResult {
+    return this.db.transaction((tx) => runPlaybooks(tx, new Date()));
   }
 }
 
