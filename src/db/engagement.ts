@@ -45,6 +45,8 @@ export interface ActivitySummary {
   method: "distinct_user_ids" | "peak_daily_lower_bound";
   active_days: number;
   covered_days: number;
+  /** Sum of daily active users over the covered days (DAU × covered days). */
+  active_user_days: number;
   sessions: number;
   events: number;
   sessions_per_active_user_day: number;
@@ -94,6 +96,7 @@ export function activitySummary(sql: Sql, accountId: string, series: engagement.
     method: exact ? "distinct_user_ids" : "peak_daily_lower_bound",
     active_days: period.activeDays,
     covered_days: period.coveredDays,
+    active_user_days: Math.round(userDays),
     sessions: totals.sessions,
     events: totals.events,
     sessions_per_active_user_day: round(userDays > 0 ? totals.sessions / userDays : 0),
@@ -341,7 +344,8 @@ export function usageEngagement(
       sessions_per_day: perDay(activity.sessions, activity.covered_days),
       events_per_day: perDay(activity.events, activity.covered_days),
     };
-    const dauChange = change(cur.dau, prev.dau);
+    // From the unrounded means (user-days ÷ covered days), not the rounded DAU shown.
+    const dauChange = change(perDay(activity.active_user_days, activity.covered_days), perDay(previous.active_user_days, previous.covered_days));
     const direction =
       dauChange === null ? (cur.dau > 0 ? "up" : "flat") : dauChange >= TREND_THRESHOLD ? "up" : dauChange <= -TREND_THRESHOLD ? "down" : "flat";
     trend = {

@@ -119,7 +119,8 @@ export function valueTierReport(sql: Sql, definitions: readonly segments.ValueTi
 
   const upgrades: TierAccount[] = [];
   const downgrades: TierAccount[] = [];
-  const seen = new Set<string>();
+  const seenUp = new Set<string>();
+  const seenDown = new Set<string>();
   for (let i = 1; i < tiers.length; i++) {
     const threshold = tiers[i] as segments.ValueTierDefinition;
     const below = tiers[i - 1] as segments.ValueTierDefinition;
@@ -131,7 +132,7 @@ export function valueTierReport(sql: Sql, definitions: readonly segments.ValueTi
       threshold.minArr,
       options.limit,
     )) {
-      seen.add(r.id);
+      seenUp.add(r.id);
       upgrades.push(
         toAccount(r, `ARR ${r.contract_value} is ${round(threshold.minArr - r.contract_value, 2)} below the ${threshold.name} tier (${threshold.minArr}).`),
       );
@@ -145,7 +146,7 @@ export function valueTierReport(sql: Sql, definitions: readonly segments.ValueTi
       to,
       options.limit,
     )) {
-      seen.add(r.id);
+      seenDown.add(r.id);
       downgrades.push(
         toAccount(r, `ARR ${r.contract_value} is only ${round(r.contract_value - threshold.minArr, 2)} above the floor of ${threshold.name} (${threshold.minArr}); a contraction would drop it to ${below.name}.`),
       );
@@ -173,7 +174,7 @@ export function valueTierReport(sql: Sql, definitions: readonly segments.ValueTi
       [">", downgrades, "ASC"],
     ] as const) {
       for (const r of rows<AccountRow>(sql, `SELECT ${ACCOUNT_COLUMNS} ${base} AND label_t ${op} arr_t ORDER BY contract_value ${order}, id LIMIT ?${tiers.length + 1}`, ...thresholds, options.limit)) {
-        if (seen.has(r.id)) continue;
+        if ((op === "<" ? seenUp : seenDown).has(r.id)) continue;
         const arrTier = classify(Math.max(0, r.contract_value)).tier;
         list.push(
           toAccount(
