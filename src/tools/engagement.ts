@@ -308,7 +308,7 @@ const milestoneAccount = z.object({
 
 type MilestoneAccountOut = z.infer<typeof milestoneAccount>;
 
-/** Fast track (seed §2.5, on real data): more than 70 % of judged milestones reached within the first 120 days. */
+/** Fast track (seed §2.5, on real data): more than 70 % of judged milestones reached within the first 120 days, none overdue. */
 const FAST_TRACK_COMPLETION = 0.7;
 const FAST_TRACK_DAYS = 120;
 
@@ -364,7 +364,10 @@ function milestoneSummary(accounts: MilestoneAccountOut[], definitions: readonly
       }))
       .sort((a, b) => b.severity - a.severity || (b.elapsed_days ?? 0) - (a.elapsed_days ?? 0)),
     fast_track_accounts: accounts
-      .filter((a) => a.completion !== null && a.completion > FAST_TRACK_COMPLETION && a.elapsed_days !== null && a.elapsed_days < FAST_TRACK_DAYS)
+      .filter(
+        (a) =>
+          a.completion !== null && a.completion > FAST_TRACK_COMPLETION && a.elapsed_days !== null && a.elapsed_days < FAST_TRACK_DAYS && a.overdue.length === 0,
+      )
       .map((a) => ({ client_id: a.client_id, client_name: a.client_name, elapsed_days: a.elapsed_days, completion: a.completion, reached: a.reached })),
   };
 }
@@ -456,7 +459,7 @@ export const getAdoptionMilestones = defineTool({
       pagination: { returned_count: out.accounts.length, has_more: out.next_cursor !== null, next_cursor: out.next_cursor },
       notes: [
         ...out.notes,
-        `Day 0 is the first contract's start. Fast track: more than ${FAST_TRACK_COMPLETION * 100} % of judged milestones reached within ${FAST_TRACK_DAYS} days; stuck: at least one milestone unreached past its typical day.`,
+        `Day 0 is the first contract's start. Fast track: more than ${FAST_TRACK_COMPLETION * 100} % of judged milestones reached within ${FAST_TRACK_DAYS} days and none overdue; stuck: at least one milestone unreached past its typical day.`,
       ],
     };
   },
