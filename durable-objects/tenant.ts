@@ -19,6 +19,7 @@ import {
   type AccountChanges,
   type AccountList,
   type FieldChange,
+  LIFECYCLE_STAGES,
   type Json,
   type ListOptions,
   type NewAccount,
@@ -97,6 +98,45 @@ import {
   type IngestResult,
   type UsageDay,
 } from "../src/db/usage-events";
+import { engagement, segments } from "../src/analytics";
+import {
+  accountFeatureAdoption,
+  accountPattern,
+  activitySummary,
+  milestoneAccount,
+  milestoneAccountsPage,
+  milestonesForAccounts,
+  patternWindow,
+  poolActivity,
+  portfolioFeatureAdoption,
+  portfolioPatterns,
+  usageEngagement,
+  type AccountAdoptionReport,
+  type ActivitySummary,
+  type AccountPattern,
+  type Granularity,
+  type MilestoneAccount,
+  type PoolActivity,
+  type PortfolioAdoptionReport,
+  type PortfolioPatterns,
+  type UsageEngagementReport,
+} from "../src/db/engagement";
+import { lifecycleNotes, lifecyclePass, valueTierReport, type LifecycleRow, type ValueTierReport } from "../src/db/segmentation";
+import {
+  accountUsage,
+  addDays,
+  deleteSetting,
+  FEATURE_CATALOG_KEY,
+  MILESTONES_KEY,
+  readCustomMilestones,
+  readFeatureCatalog,
+  todayOf,
+  validateCatalog,
+  validateMilestones,
+  writeSetting,
+  type CatalogFeature,
+  type FeatureCatalog,
+} from "../src/db/usage-reads";
 import type { Env } from "../src/env";
 
 /** Who is acting, recorded on every write. */
@@ -621,6 +661,251 @@ export class TenantDO extends DurableObject<Env> {
   /** For the scheduled maintenance: every enabled playbook over every account, in pages. */
   runAllPlaybooks(): RunResult {
     return this.db.transaction((tx) => runPlaybooks(tx, new Date()));
+  }
+
+  // --- engagement & segmentation ---
+
+  /** The feature catalog (configured, or the names seen in usage) and the custom milestones, if any. */
+  engagementSettings(): Outcome<{ catalog: FeatureCatalog; milestones: engagement.MilestoneDefinition[] | null; milestones_updated_at: string | null }> {
+    return attempt(() => {
+      const custom = readCustomMilestones(this.ctx.storage.sql);
+      return { catalog: readFeatureCatalog(this.ctx.storage.sql), milestones: custom?.milestones ?? null, milestones_updated_at: custom?.updated_at ?? null };
+    });
+  }
+
+  /** Sets (or with null clears) the feature catalog and custom milestones, validated by the engine, with an audit entry. */
+  updateEngagementSettings(
+    input: { features?: CatalogFeature[] | null; milestones?: engagement.MilestoneDefinition[] | null },
+    actor: Actor,
+  ): Outcome<{ catalog: FeatureCatalog; milestones: engagement.MilestoneDefinition[] | null; milestones_updated_at: string | null }> {
+    return attempt(() => {
+      if (input.features) validateCatalog(input.features);
+      const milestones = input.milestones ? validateMilestones(input.milestones) : input.milestones;
+      this.db.transaction((tx) => {
+        if (input.features === null) deleteSetting(this.ctx.storage.sql, FEATURE_CATALOG_KEY);
+        else if (input.features) writeSetting(tx, FEATURE_CATALOG_KEY, input.features, actor.userId);
+        if (milestones === null) deleteSetting(this.ctx.storage.sql, MILESTONES_KEY);
+        else if (milestones) writeSetting(tx, MILESTONES_KEY, milestones, actor.userId);
+        recordAudit(tx, { ...actor, action: "update_engagement_settings", details: { ...input } });
+      });
+      const custom = readCustomMilestones(this.ctx.storage.sql);
+      return { catalog: readFeatureCatalog(this.ctx.storage.sql), milestones: custom?.milestones ?? null, milestones_updated_at: custom?.updated_at ?? null };
+    });
+  }
+
+  usageEngagement(
+    id: string,
+    query: { start: string; end: string; granularity: Granularity; threshold: number },
+  ): Outcome<{ account: Account; report: UsageEngagementReport }> {
+    return attempt(() => {
+      const account = requireAccount(this.db, id);
+      return { account, report: usageEngagement(this.ctx.storage.sql, id, query, readFeatureCatalog(this.ctx.storage.sql)) };
+    });
+  }
+
+  featureAdoption(query: {
+    client_id?: string;
+    start: string;
+    end: string;
+    threshold: number;
+  }): Outcome<{ account: Account | null; account_report: AccountAdoptionReport | null; portfolio_report: PortfolioAdoptionReport | null }> {
+    return attempt(() => {
+      const sql = this.ctx.storage.sql;
+      const catalog = readFeatureCatalog(sql);
+      if (query.client_id !== undefined) {
+        const account = requireAccount(this.db, query.client_id);
+        return { account, account_report: accountFeatureAdoption(sql, account.client_id, query.start, query.end, query.threshold, catalog), portfolio_report: null };
+      }
+      return { account: null, account_report: null, portfolio_report: portfolioFeatureAdoption(sql, query.start, query.end, query.threshold, catalog) };
+    });
+  }
+
+  adoptionMilestones(query: {
+    client_id?: string;
+    as_of?: string;
+    framework: "standard" | "custom";
+    custom_milestones?: engagement.MilestoneDefinition[];
+    limit: number;
+    cursor?: string;
+  }): Outcome<{ as_of: string; milestones: readonly engagement.MilestoneDefinition[]; accounts: MilestoneAccount[]; notes: string[]; next_cursor: string | null }> {
+    return attempt(() => {
+      const sql = this.ctx.storage.sql;
+      const asOf = query.as_of ?? todayOf(new Date());
+      let milestones: readonly engagement.MilestoneDefinition[] = engagement.STANDARD_MILESTONES;
+      if (query.framework === "custom") {
+        const custom = query.custom_milestones ?? readCustomMilestones(sql)?.milestones;
+        if (!custom) {
+          throw new AccountError(
+            "invalid",
+            "framework is custom but there are no milestones: pass custom_milestones, or save them with update_feature_catalog (milestones).",
+          );
+        }
+        milestones = validateMilestones(custom);
+      }
+      let page;
+      let nextCursor: string | null = null;
+      if (query.client_id !== undefined) {
+        const row = milestoneAccount(sql, query.client_id);
+        if (!row) requireAccount(this.db, query.client_id);
+        page = row ? [row] : [];
+      } else {
+        const rows = milestoneAccountsPage(sql, query.cursor ?? "", query.limit + 1);
+        page = rows.slice(0, query.limit);
+        if (rows.length > query.limit) nextCursor = (page.at(-1) as { id: string }).id;
+      }
+      const result = milestonesForAccounts(sql, page, asOf, readFeatureCatalog(sql), milestones);
+      return { as_of: asOf, milestones, accounts: result.accounts, notes: result.notes, next_cursor: nextCursor };
+    });
+  }
+
+  engagementPatterns(query: {
+    scope: "account" | "tier" | "all";
+    client_id?: string;
+    tier?: string;
+    as_of?: string;
+    lookback_days: number;
+    top: number;
+  }): Outcome<{
+    window: { as_of: string; current_start: string; previous_start: string; previous_end: string };
+    account: Account | null;
+    activity: ActivitySummary | null;
+    pattern: AccountPattern | null;
+    pool: PoolActivity;
+    portfolio: PortfolioPatterns | null;
+  }> {
+    return attempt(() => {
+      const sql = this.ctx.storage.sql;
+      const asOf = query.as_of ?? todayOf(new Date());
+      const window = patternWindow(asOf, query.lookback_days);
+      const windowOut = { as_of: asOf, current_start: window.currentStart, previous_start: window.previousStart, previous_end: addDays(window.currentStart, -1) };
+      if (query.scope === "account") {
+        const account = requireAccount(this.db, query.client_id ?? "");
+        const usage = accountUsage(sql, account.client_id, window.loadFrom, asOf);
+        const pattern = accountPattern({ id: account.client_id, name: account.client_name, tier: account.tier }, usage.series, usage.firstUsageDay, window);
+        let activity: ActivitySummary | null = null;
+        if (usage.firstUsageDay !== null && usage.firstUsageDay <= asOf) {
+          const since = usage.firstUsageDay > window.currentStart ? usage.firstUsageDay : window.currentStart;
+          activity = activitySummary(sql, account.client_id, usage.series.filter((d) => d.date >= since), since, asOf);
+        }
+        return { window: windowOut, account, activity, pattern, pool: poolActivity(sql, window, { tier: null, accountId: account.client_id }), portfolio: null };
+      }
+      const tier = query.scope === "tier" ? (query.tier ?? null) : null;
+      return {
+        window: windowOut,
+        account: null,
+        activity: null,
+        pattern: null,
+        pool: poolActivity(sql, window, { tier, accountId: null }),
+        portfolio: portfolioPatterns(sql, window, tier, query.top),
+      };
+    });
+  }
+
+  valueTiers(query: { tiers?: segments.ValueTierDefinition[]; vip: number; margin: number; limit: number }): Outcome<ValueTierReport> {
+    return attempt(() =>
+      valueTierReport(this.ctx.storage.sql, query.tiers ?? segments.DEFAULT_VALUE_TIERS, { vip: query.vip, margin: query.margin, limit: query.limit }),
+    );
+  }
+
+  lifecycleStages(query: {
+    client_id?: string;
+    as_of?: string;
+    only_differing: boolean;
+    limit: number;
+    cursor?: string;
+  }): Outcome<{
+    as_of: string;
+    accounts: LifecycleRow[];
+    next_cursor: string | null;
+    total_accounts: number;
+    derived_distribution: Record<string, number>;
+    stored_distribution: Record<string, number>;
+    differing: number;
+    rules_fired: Record<string, number>;
+    notes: string[];
+  }> {
+    return attempt(() => {
+      const sql = this.ctx.storage.sql;
+      const asOf = query.as_of ?? todayOf(new Date());
+      if (query.client_id !== undefined) requireAccount(this.db, query.client_id);
+      const catalog = readFeatureCatalog(sql);
+      const derived: Record<string, number> = Object.fromEntries(LIFECYCLE_STAGES.map((s) => [s, 0]));
+      const stored: Record<string, number> = Object.fromEntries(LIFECYCLE_STAGES.map((s) => [s, 0]));
+      const rules: Record<string, number> = {};
+      const listed: LifecycleRow[] = [];
+      let differing = 0;
+      let more = false;
+      const total = lifecyclePass(
+        sql,
+        asOf,
+        catalog,
+        (row) => {
+          derived[row.derived_stage] = (derived[row.derived_stage] ?? 0) + 1;
+          stored[row.stored_stage] = (stored[row.stored_stage] ?? 0) + 1;
+          rules[row.rule] = (rules[row.rule] ?? 0) + 1;
+          if (row.differs) differing++;
+          if (query.cursor !== undefined && row.client_id <= query.cursor) return;
+          if (query.only_differing && !row.differs) return;
+          if (listed.length < query.limit) listed.push(row);
+          else more = true;
+        },
+        query.client_id,
+      );
+      return {
+        as_of: asOf,
+        accounts: listed,
+        next_cursor: more ? ((listed.at(-1) as LifecycleRow).client_id) : null,
+        total_accounts: total,
+        derived_distribution: derived,
+        stored_distribution: stored,
+        differing,
+        rules_fired: rules,
+        notes: lifecycleNotes(catalog),
+      };
+    });
+  }
+
+  /**
+   * Sets stored lifecycle stages to the derived ones, through updateAccount (a timeline event each)
+   * with an audit entry per account naming the rule, in one transaction; at most `limit` per call.
+   */
+  applyLifecycleStages(
+    query: { client_ids?: string[]; as_of?: string; limit: number },
+    actor: Actor,
+  ): Outcome<{ as_of: string; applied: { client_id: string; client_name: string; from: string; to: string; rule: string; reason: string }[]; remaining: number }> {
+    return attempt(() => {
+      const sql = this.ctx.storage.sql;
+      const asOf = query.as_of ?? todayOf(new Date());
+      const catalog = readFeatureCatalog(sql);
+      const changes: LifecycleRow[] = [];
+      let remaining = 0;
+      const visit = (row: LifecycleRow) => {
+        if (!row.differs) return;
+        if (changes.length < query.limit) changes.push(row);
+        else remaining++;
+      };
+      if (query.client_ids) {
+        for (const id of new Set(query.client_ids)) {
+          requireAccount(this.db, id);
+          lifecyclePass(sql, asOf, catalog, visit, id);
+        }
+      } else {
+        lifecyclePass(sql, asOf, catalog, visit);
+      }
+      const applied = this.db.transaction((tx) =>
+        changes.map((row) => {
+          updateAccount(tx, row.client_id, { lifecycle_stage: row.derived_stage }, actor.userId);
+          recordAudit(tx, {
+            ...actor,
+            action: "apply_lifecycle_stage",
+            targetId: row.client_id,
+            details: { from: row.stored_stage, to: row.derived_stage, rule: row.rule, reason: row.reason, as_of: asOf },
+          });
+          return { client_id: row.client_id, client_name: row.client_name, from: row.stored_stage, to: row.derived_stage, rule: row.rule, reason: row.reason };
+        }),
+      );
+      return { as_of: asOf, applied, remaining };
+    });
   }
 }
 
