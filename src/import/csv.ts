@@ -73,5 +73,6 @@ export function parseCsv(text: string, delimiter: Delimiter = ","): ParsedCsv {
     }
     records.push({ row, cells });
   }
+  problems.sort((a, b) => a.row - b.row);
   return { headers, records, problems };
 }

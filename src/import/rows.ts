@@ -281,7 +281,7 @@ export const FIELDS: Record<ImportKind, readonly FieldSpec[]> = {
  * one of them must be a column.
  */
 export const REQUIRED_COLUMNS: Record<ImportKind, readonly (readonly string[])[]> = {
-  accounts: [["external_id"], ["name", "company_name"]],
+  accounts: [["external_id"]],
   contacts: [["external_id"], ["account_external_id", "client_id"], ["name"]],
   contracts: [["external_id"], ["account_external_id", "client_id"], ["start_date"], ["end_date"], ["annual_value"]],
   invoices: [["external_id"], ["account_external_id", "client_id"], ["amount"], ["issued_on"], ["due_on"]],
