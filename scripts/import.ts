@@ -17,7 +17,7 @@ import { cliAccessToken } from "./lib/cli-auth.ts";
 const KINDS = ["accounts", "contacts", "contracts", "invoices"];
 
 const USAGE = `Usage: npm run import -- --kind <${KINDS.join("|")}> --file <path.csv> [--url http://localhost:8787]
-       [--mapping '{"our_field":"CSV header"}'] [--dry-run] [--delimiter ','|';'|'tab']
+       [--mapping '{"our_field":"CSV header"}'] [--dry-run] [--delimiter ','|';'|tab]
        [--token <access token> (or CS_TOKEN) | --email <email> --password <password>]
 Columns per kind and accepted spellings: docs/import.md`;
 
@@ -92,7 +92,7 @@ async function main(): Promise<number> {
       throw new UsageError(`--mapping must be JSON such as '{"external_id":"CRM ID","name":"Company"}'.`);
     }
   }
-  const delimiter = values.delimiter === "tab" ? "\t" : values.delimiter;
+  const delimiter = values.delimiter;
 
   let csv: string;
   try {

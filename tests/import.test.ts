@@ -73,6 +73,7 @@ describe("CSV parsing", () => {
       { row: 4, cells: ["a-2", 'Comma, "quoted"'] },
     ]);
     expect(parsed.problems).toEqual([]);
+    expect(parseCsv("external_id\tname\nt-1\tTabbed, Co\n", "tab").records).toEqual([{ row: 2, cells: ["t-1", "Tabbed, Co"] }]);
   });
 
   it("reports an unclosed quote and a row with too many cells on their rows", () => {
@@ -186,7 +187,7 @@ describe("importing accounts", () => {
 
     const unknownField = await importCsv(token, "accounts", file, { mapping: JSON.stringify({ colour: "Favourite colour" }) });
     expect(unknownField.status).toBe(400);
-    expect(unknownField.body.error?.message).toContain('"colour", which is not a accounts field');
+    expect(unknownField.body.error?.message).toContain('"colour", which is not a field of accounts');
   });
 
   it("dry_run reports what would happen and writes nothing", async () => {

@@ -53,7 +53,7 @@ export function resolveColumns(kind: ImportKind, headers: readonly string[], map
 
   for (const [field, header] of Object.entries(mapping)) {
     if (!known.has(field)) {
-      throw new ImportFileError(`mapping names "${field}", which is not a ${kind} field; the fields are ${fieldNames.join(", ")}.`);
+      throw new ImportFileError(`mapping names "${field}", which is not a field of ${kind}; the fields are ${fieldNames.join(", ")}.`);
     }
     let index = headers.indexOf(header);
     if (index < 0) index = headers.findIndex((candidate) => normalizeHeader(candidate) === normalizeHeader(header));
@@ -81,7 +81,7 @@ export function resolveColumns(kind: ImportKind, headers: readonly string[], map
     }
     const field = nameOf.get(normalizeHeader(header));
     if (!field) {
-      warnings.push({ column: header, message: `column "${header}" is not a ${kind} field and is ignored; map it with mapping if it holds one` });
+      warnings.push({ column: header, message: `column "${header}" is not a field of ${kind} and is ignored; map it with mapping if it holds one` });
       return;
     }
     if (fieldColumns.has(field)) {

@@ -25,7 +25,8 @@ export interface ParsedCsv {
   problems: CsvProblem[];
 }
 
-export const DELIMITERS = [",", ";", "\t"] as const;
+/** "tab" rather than a literal tab, so it survives query strings and docs. */
+export const DELIMITERS = [",", ";", "tab"] as const;
 export type Delimiter = (typeof DELIMITERS)[number];
 
 export class CsvError extends Error {
@@ -41,7 +42,7 @@ function isBlank(cells: readonly string[]): boolean {
 
 export function parseCsv(text: string, delimiter: Delimiter = ","): ParsedCsv {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const result = Papa.parse<string[]>(source, { delimiter, header: false, skipEmptyLines: false, dynamicTyping: false });
+  const result = Papa.parse<string[]>(source, { delimiter: delimiter === "tab" ? "\t" : delimiter, header: false, skipEmptyLines: false, dynamicTyping: false });
   const rows = result.data;
   // A file ending in a newline yields one empty trailing record; it is not a row.
   if (rows.length > 0 && isBlank(rows[rows.length - 1] ?? [])) rows.pop();

@@ -29,9 +29,9 @@ export const importOptions = z.object({
   mapping: importMapping.optional(),
   dry_run: z.boolean().default(false).describe("Validate and report what would happen, writing nothing"),
   delimiter: z
-    .enum(DELIMITERS, { message: 'must be ",", ";" or a tab' })
+    .enum(DELIMITERS, { message: 'must be ",", ";" or "tab"' })
     .default(",")
-    .describe('The cell separator: "," (default), ";" or a tab'),
+    .describe('The cell separator: "," (default), ";" or "tab"'),
 });
 
 export const rowError = z.object({

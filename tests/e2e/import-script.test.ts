@@ -70,7 +70,7 @@ describe("npm run import", () => {
     expect(first.stdout).toMatch(/created:\s+2/);
     expect(first.stdout).toMatch(/rejected:\s+1/);
     expect(first.stdout).toContain("row 3, tier: must be one of starter, standard, professional, enterprise");
-    expect(first.stdout).toContain('column "Notes" is not a accounts field');
+    expect(first.stdout).toContain('column "Notes" is not a field of accounts');
 
     const token = await apiToken(browser);
     const listed = await (await fetch(`${server.origin}/api/v1/clients?sort_by=name`, { headers: { Authorization: `Bearer ${token}` } })).json();
