@@ -213,7 +213,7 @@ describe("importing accounts", () => {
     expect(audit.map((row) => (JSON.parse(String(row.details)) as { created: number }).created).sort((a, b) => a - b)).toEqual([99, 500, 500]);
     const stored = await query(owner, "SELECT count(*) AS n, sum(contract_value) AS total FROM accounts WHERE external_id LIKE 'bulk-%'");
     expect(stored[0]).toEqual({ n: 1_099, total: (1_100 * 1_101) / 2 - 600 });
-  });
+  }, 60_000);
 
   it("refuses a body over the size limit with 413 naming it, and an unknown kind with 404", async () => {
     const big = `external_id,name\n${"x".repeat(5 * 1024 * 1024)}`;

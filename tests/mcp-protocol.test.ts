@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { catalog } from "../src/tools/catalog";
 import { mcpCall, newWorkspace, tokenFor } from "./support/worker";
 
 let token = "";
@@ -22,8 +23,9 @@ describe("MCP over streamable HTTP", () => {
 
     const list = await mcpCall(token, { jsonrpc: "2.0", id: 2, method: "tools/list", params: {} });
     const tools = (list.message?.result as { tools: { name: string; inputSchema: unknown; outputSchema: unknown; annotations: Record<string, unknown> }[] }).tools;
-    expect(tools.map((tool) => tool.name).sort()).toEqual(
-      ["get_client_overview", "get_client_timeline", "list_clients", "register_client", "update_client_info"].sort(),
+    expect(tools.map((tool) => tool.name).sort()).toEqual(catalog.map((tool) => tool.name).sort());
+    expect(tools.map((tool) => tool.name)).toEqual(
+      expect.arrayContaining(["get_client_overview", "get_client_timeline", "list_clients", "register_client", "update_client_info"]),
     );
     for (const tool of tools) {
       expect(tool.inputSchema, tool.name).toMatchObject({ type: "object" });
