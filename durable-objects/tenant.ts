@@ -137,6 +137,8 @@ import {
   type CatalogFeature,
   type FeatureCatalog,
 } from "../src/db/usage-reads";
+import { applyImportBatch, type ImportChunkResult } from "../src/db/imports";
+import type { ImportBatch } from "../src/import/rows";
 import type { Env } from "../src/env";
 
 /** Who is acting, recorded on every write. */
@@ -906,6 +908,50 @@ export class TenantDO extends DurableObject<Env> {
       );
       return { as_of: asOf, applied, remaining };
     });
+  }
+
+  // --- imports ---
+
+  /**
+   * Applies one chunk of validated CSV rows (src/import) in one transaction, with one audit
+   * entry for the chunk. A dry run does exactly the same work and then rolls it back, so its
+   * counts and row errors are the ones a real run would give.
+   */
+  importRows(batch: ImportBatch, options: { dryRun: boolean }, actor: Actor): Outcome<Omit<ImportChunkResult, "touchedAccounts">> {
+    return attempt(() => {
+      try {
+        const { touchedAccounts: _touched, ...summary } = this.db.transaction((tx) => {
+          const result = applyImportBatch(tx, batch, actor.userId);
+          this.factsChanged(tx, result.touchedAccounts);
+          recordAudit(tx, {
+            ...actor,
+            action: `import_${batch.kind}`,
+            details: {
+              first_row: batch.rows[0]?.row ?? null,
+              last_row: batch.rows.at(-1)?.row ?? null,
+              created: result.created,
+              updated: result.updated,
+              unchanged: result.unchanged,
+              rejected: result.rejected,
+            },
+          });
+          if (options.dryRun) throw new DryRunRollback(result);
+          return result;
+        });
+        return summary;
+      } catch (error) {
+        if (!(error instanceof DryRunRollback)) throw error;
+        const { touchedAccounts: _touched, ...summary } = error.result;
+        return summary;
+      }
+    });
+  }
+}
+
+/** Thrown out of a dry run's transaction so SQLite rolls it back; carries what would have happened. */
+class DryRunRollback extends Error {
+  constructor(readonly result: ImportChunkResult) {
+    super("dry run");
   }
 }
 

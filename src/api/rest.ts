@@ -7,6 +7,7 @@ import { catalog } from "../tools/catalog";
 import { mountBackupRoutes } from "./backup";
 import { toolContext } from "../tools/context";
 import { ToolError, type Tool } from "../tools/define";
+import { importApi } from "./import";
 
 /**
  * The REST twin of the tool catalog under /api/v1: one route per tool, generated from the
@@ -66,6 +67,8 @@ function verified(c: { executionCtx: unknown }): OAuthResourceContext<AuthProps>
 
 export function buildRestApi(): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>().basePath(API_PREFIX);
+  // CSV import takes text/csv bodies too, so it answers before the import_csv tool's generated route.
+  api.route("/import", importApi());
 
   for (const tool of catalog) {
     api.on(tool.rest.method, honoPath(tool.rest.path), async (c) => {

@@ -3,6 +3,7 @@ import type { Tool } from "./define";
 import { engagementTools } from "./engagement";
 import { eventTools } from "./events";
 import { healthTools } from "./health";
+import { importTools } from "./imports";
 import { playbookTools } from "./playbooks";
 import { retentionTools } from "./retention";
 import { segmentationTools } from "./segmentation";
@@ -16,6 +17,7 @@ export const catalog: readonly Tool[] = [
   ...retentionTools,
   ...playbookTools,
   ...eventTools,
+  ...importTools,
 ];
 
 export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));
