@@ -65,13 +65,15 @@ import {
   type PlaybookChanges,
   type RunResult,
 } from "../src/db/playbooks";
-import { previewHealthModel, recomputeHealth, type ModelPreview, type RecomputeResult } from "../src/db/health";
+import { previewHealthModel, recomputeHealth, updateHealthTrends, type ModelPreview, type RecomputeResult } from "../src/db/health";
+import { openRenewalCheckpointTasks, type CheckpointRun } from "../src/db/maintenance";
 import {
   healthHistory,
   healthModelJson,
   loadHealthModel,
   saveHealthModel,
   scoreAccount,
+  TREND_WINDOW_DAYS,
   validateHealthModel,
   type AccountHealth,
   type HealthModelJson,
@@ -140,6 +142,9 @@ import {
 import { applyImportBatch, type ImportChunkResult } from "../src/db/imports";
 import type { ImportBatch } from "../src/import/rows";
 import type { Env } from "../src/env";
+
+/** How often each tenant's maintenance alarm runs. */
+const MAINTENANCE_INTERVAL_MS = 86_400_000;
 
 /** Who is acting, recorded on every write. */
 export interface Actor {
@@ -338,6 +343,66 @@ export class TenantDO extends DurableObject<Env> {
 
   portfolioHealth(): PortfolioHealth {
     return portfolioHealth(this.db, this.healthModel().config.bands);
+  }
+
+  // --- scheduled maintenance ---
+
+  /**
+   * Called by the Worker's cron for every tenant: sets this object's alarm, spread over the
+   * next `spreadMinutes` by a stable hash of the tenant so thousands of tenants do not all run
+   * at once. An alarm already set is left alone, so a repeated cron does not postpone it.
+   */
+  async scheduleMaintenance(spreadMinutes = 60): Promise<{ at: string; alreadyScheduled: boolean }> {
+    const existing = await this.ctx.storage.getAlarm();
+    if (existing !== null) return { at: new Date(existing).toISOString(), alreadyScheduled: true };
+    const key = this.ctx.id.name ?? this.ctx.id.toString();
+    let hash = 0;
+    for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
+    const at = Date.now() + (hash % Math.max(1, spreadMinutes * 60)) * 1000;
+    await this.ctx.storage.setAlarm(at);
+    return { at: new Date(at).toISOString(), alreadyScheduled: false };
+  }
+
+  /** The daily pass, then the next one a day later: each tenant keeps its own schedule. */
+  override async alarm(): Promise<void> {
+    await this.runMaintenance();
+    await this.ctx.storage.setAlarm(Date.now() + MAINTENANCE_INTERVAL_MS);
+  }
+
+  /**
+   * The daily pass: a health snapshot of every account (the history trends are fitted on) and
+   * their trends, the playbooks over every account, renewal checkpoint tasks, and the purge of
+   * raw events past the retention window. Each step commits on its own; a failure throws, and
+   * the runtime retries the alarm.
+   */
+  async runMaintenance(now = new Date()): Promise<{
+    health: RecomputeResult;
+    playbooks: RunResult["totals"];
+    renewalCheckpoints: CheckpointRun;
+    purgedEvents: number;
+  }> {
+    const { config } = this.healthModel();
+    const recompute = this.ctx.storage.transactionSync(() => {
+      const result = recomputeHealth(this.ctx.storage, config, now);
+      updateHealthTrends(this.ctx.storage, config.trendThresholdPer30Days, TREND_WINDOW_DAYS, now);
+      return result;
+    });
+    await this.markHealthEpoch();
+    const playbooks = this.runAllPlaybooks().totals;
+    const renewalCheckpoints = this.db.transaction((tx) => openRenewalCheckpointTasks(tx, now));
+    let purgedEvents = 0;
+    for (;;) {
+      const purge = this.purgeExpiredEvents(now);
+      purgedEvents += purge.deleted;
+      if (!purge.more) break;
+    }
+    recordAudit(this.db, {
+      userId: "system",
+      via: "system",
+      action: "daily_maintenance",
+      details: { scored: recompute.scored, accounts: recompute.accounts, tasks_opened: playbooks.created + renewalCheckpoints.opened, purged_events: purgedEvents },
+    });
+    return { health: recompute, playbooks, renewalCheckpoints, purgedEvents };
   }
 
   // --- retention and risk ---

@@ -4,6 +4,7 @@ import { oauthEdge } from "./auth/oauth";
 import { demoSettled, ensureDemoTenant } from "./demo/tenant";
 import type { Env } from "./env";
 import { isAcceptedBrowserOrigin, resolveOrigin } from "./http/origin";
+import { ensureMaintenanceScheduled } from "./maintenance/cron";
 
 export { TenantDO } from "../durable-objects/tenant";
 
@@ -43,5 +44,10 @@ export default {
     if (pathname === PROTECTED_RESOURCE_METADATA) return edge.api.fetch(request, env, ctx);
     if (AUTHORIZATION_SERVER_PATHS.includes(pathname)) return edge.authorizationServer.fetch(request, env, ctx);
     return app.fetch(request, env, ctx);
+  },
+
+  /** The daily cron (wrangler.toml [triggers]): every tenant's object gets its maintenance alarm. */
+  async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+    ctx.waitUntil(ensureMaintenanceScheduled(env));
   },
 } satisfies ExportedHandler<Env>;

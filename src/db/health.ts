@@ -265,3 +265,30 @@ export function previewHealthModel(storage: Pick<DurableObjectStorage, "sql">, c
     bands: order.map((band) => ({ band, current: counts.get(band)?.current ?? 0, draft: counts.get(band)?.draft ?? 0 })),
   };
 }
+
+/**
+ * Sets every account's health_trend from its scored snapshots of the last `windowDays`, in one
+ * set-based statement: the least-squares slope of score against time in days (the same fit as
+ * the engine's `healthTrend`), × 30, against the model's threshold. Time is measured from the
+ * window's start so the sums stay small. Fewer than two snapshots, or all at one instant: null.
+ */
+export function updateHealthTrends(storage: Pick<DurableObjectStorage, "sql">, thresholdPer30Days: number, windowDays: number, now = new Date()): void {
+  const since = new Date(now.getTime() - windowDays * DAY_MS).toISOString();
+  storage.sql.exec(
+    `UPDATE accounts SET health_trend = t.direction FROM (
+       SELECT account_id,
+         CASE WHEN n < 2 OR (n * sxx - sx * sx) <= 1e-12 THEN NULL
+              WHEN 30.0 * (n * sxy - sx * sy) / (n * sxx - sx * sx) > ?2 THEN 'improving'
+              WHEN 30.0 * (n * sxy - sx * sy) / (n * sxx - sx * sx) < -?2 THEN 'declining'
+              ELSE 'stable' END AS direction
+       FROM (
+         SELECT account_id, count(*) AS n, sum(x) AS sx, sum(score) AS sy, sum(x * x) AS sxx, sum(x * score) AS sxy
+         FROM (SELECT account_id, julianday(computed_at) - julianday(?1) AS x, score
+               FROM health_snapshots WHERE computed_at >= ?1 AND score IS NOT NULL)
+         GROUP BY account_id
+       )
+     ) AS t WHERE t.account_id = accounts.id`,
+    since,
+    thresholdPer30Days,
+  );
+}

@@ -338,15 +338,22 @@ export function runPlaybooks(
 
   const compiled: Compiled[] = rows.map((row) => {
     const entry: PlaybookRunResult = { playbook_id: row.id, name: row.name, matched: 0, created: 0, already_open: 0, error: null, tasks: [] };
-    const trigger: unknown = JSON.parse(row.trigger);
+    // A stored playbook that no longer parses (restored from a damaged backup) is reported and
+    // skipped: it must not stop every other write that runs the playbooks.
+    let trigger: unknown = null;
+    let action: PlaybookAction | null = null;
     let predicate: engine.SegmentPredicate | null = null;
     try {
+      trigger = JSON.parse(row.trigger);
+      action = JSON.parse(row.action) as PlaybookAction;
       predicate = compileAccountRule(trigger, "trigger", now);
     } catch (error) {
-      if (!(error instanceof AccountError)) throw error;
-      entry.error = error.message;
+      if (error instanceof SyntaxError) entry.error = "the stored trigger or action is not valid JSON; update the playbook with update_playbook";
+      else if (error instanceof AccountError) entry.error = error.message;
+      else throw error;
+      predicate = null;
     }
-    return { row, trigger, predicate, action: JSON.parse(row.action) as PlaybookAction, result: entry };
+    return { row, trigger, predicate, action: action ?? ({} as PlaybookAction), result: entry };
   });
   result.playbooks = compiled.map((c) => c.result);
   const live = compiled.filter((c) => c.predicate !== null);

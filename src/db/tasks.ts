@@ -149,7 +149,7 @@ export function requireTask(db: TenantDb, id: string, now = new Date()): Task {
 /**
  * Changes a task. Status moves open → in_progress → done | cancelled (open may go straight to
  * done or cancelled, in_progress back to open); done and cancelled are final. Done sets
- * completed_at; closing clears the dedupe key and records a timeline event on the account.
+ * completed_at; closing clears a playbook's dedupe key and records a timeline event on the account.
  */
 export function updateTask(db: TenantDb, id: string, changes: TaskChanges, actor: string, now = new Date()): { task: Task; changed: string[] } {
   const before = db.select().from(tasks).where(eq(tasks.id, id)).get();
@@ -168,7 +168,9 @@ export function updateTask(db: TenantDb, id: string, changes: TaskChanges, actor
     }
     patch.status = changes.status;
     changed.push("status");
-    if (!isOpen(changes.status)) patch.dedupeKey = null;
+    // A playbook may open a fresh task once this one is closed; other keys (a renewal
+    // checkpoint) name a one-off event and stay, so the same checkpoint never reopens.
+    if (!isOpen(changes.status) && before.dedupeKey?.startsWith("playbook:")) patch.dedupeKey = null;
     if (changes.status === "done") patch.completedAt = now.toISOString();
   } else if (!isOpen(before.status) && Object.values(changes).some((value) => value !== undefined)) {
     const others = (Object.keys(changes) as (keyof TaskChanges)[]).filter((key) => changes[key] !== undefined && key !== "status");
