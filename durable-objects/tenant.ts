@@ -143,6 +143,17 @@ import { applyImportBatch, type ImportChunkResult } from "../src/db/imports";
 import type { ImportBatch } from "../src/import/rows";
 import type { Env } from "../src/env";
 
+/** Long strings in audited arguments (a pasted CSV) are summarized, not copied into the log. */
+const AUDIT_STRING_LIMIT = 500;
+
+function auditableArguments(value: unknown): Json {
+  if (typeof value === "string") return value.length > AUDIT_STRING_LIMIT ? `[${value.length} characters]` : value;
+  if (typeof value === "number" || typeof value === "boolean" || value === null) return value;
+  if (Array.isArray(value)) return value.slice(0, 100).map(auditableArguments);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, auditableArguments(inner)]));
+  return null;
+}
+
 /** How often each tenant's maintenance alarm runs. */
 const MAINTENANCE_INTERVAL_MS = 86_400_000;
 
@@ -257,6 +268,19 @@ export class TenantDO extends DurableObject<Env> {
 
   accountCount(): number {
     return countAccounts(this.db);
+  }
+
+  /** One tool call, whatever its outcome: who, through which client, which tool, with what arguments. */
+  recordToolCall(call: Actor & { tool: string; args: unknown; outcome: string; message?: string }): void {
+    const args = auditableArguments(call.args);
+    const target = args && typeof args === "object" && !Array.isArray(args) && typeof args.client_id === "string" ? args.client_id : null;
+    recordAudit(this.db, {
+      userId: call.userId,
+      via: call.via,
+      action: `tool:${call.tool}`,
+      targetId: target,
+      details: { arguments: args, outcome: call.outcome, ...(call.message ? { message: call.message } : {}) },
+    });
   }
 
   auditLog(limit: number) {

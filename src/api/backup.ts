@@ -38,7 +38,7 @@ function admin(c: ApiContext): { context: ToolContext; tenantId: string } | Resp
   if (!auth.scope.includes("cs:admin")) {
     return insufficientScope(auth, ["cs:admin"], "Export and restore need the cs:admin scope; authorize again asking for it");
   }
-  return { context: toolContext(c.env, props, `api:${auth.clientId ?? "unknown"}`), tenantId: props.tenantId };
+  return { context: toolContext(c.env, props, `api:${auth.clientId ?? "unknown"}`, (work) => c.executionCtx.waitUntil(work)), tenantId: props.tenantId };
 }
 
 function answer<T>(c: ApiContext, outcome: Outcome<T>): Response {

@@ -127,7 +127,7 @@ export function importApi(): Hono<ApiEnv> {
     if (!kind.success) return c.json(errorBody("not_found", `No import kind "${c.req.param("kind")}"; use one of accounts, contacts, contracts, invoices.`), 404);
     try {
       const request = await readImportRequest(c, kind.data);
-      const { tenant, actor } = toolContext(c.env, props, `api:${auth.clientId ?? "unknown"}`);
+      const { tenant, actor } = toolContext(c.env, props, `api:${auth.clientId ?? "unknown"}`, (work) => c.executionCtx.waitUntil(work));
       return c.json(await runImport(tenant, actor, request), 200);
     } catch (error) {
       if (error instanceof TooLarge) {

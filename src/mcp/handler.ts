@@ -23,7 +23,9 @@ function handlerFor(env: Env): McpHandler {
       ({ authInfo }) => {
         const props = authInfo?.extra?.props;
         if (!isAuthProps(props)) throw new TypeError("MCP request reached the server without verified props");
-        return buildMcpServer(env, props, authInfo?.clientId ?? "unknown");
+        const waitUntil = authInfo?.extra?.waitUntil;
+        const defer = typeof waitUntil === "function" ? (work: Promise<unknown>) => void waitUntil(work) : (work: Promise<unknown>) => void work;
+        return buildMcpServer(env, props, authInfo?.clientId ?? "unknown", defer);
       },
       {
         route: "/mcp",
@@ -45,7 +47,8 @@ function authInfoOf(ctx: OAuthResourceContext<AuthProps>): AuthInfo {
     scopes: [...auth.scope],
     ...(auth.expiresAt !== undefined ? { expiresAt: auth.expiresAt } : {}),
     resource: new URL(auth.audience),
-    extra: { props },
+    // waitUntil rides along so tool calls can finish their audit entry after answering.
+    extra: { props, waitUntil: (work: Promise<unknown>) => ctx.waitUntil(work) },
   };
 }
 

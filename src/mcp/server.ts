@@ -32,9 +32,9 @@ const registrations = catalog.map((tool) => ({
  * A fresh MCP server for one request, bound to the caller's tenant. Only registration
  * happens here; every schema was built once at module load.
  */
-export function buildMcpServer(env: Env, user: AuthProps, clientId: string): McpServer {
+export function buildMcpServer(env: Env, user: AuthProps, clientId: string, defer: (work: Promise<unknown>) => void): McpServer {
   const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS, capabilities: { tools: {} } });
-  const context = toolContext(env, user, `mcp:${clientId}`);
+  const context = toolContext(env, user, `mcp:${clientId}`, defer);
   for (const { tool, config } of registrations) {
     server.registerTool(
       tool.name,

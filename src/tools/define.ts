@@ -17,6 +17,8 @@ export interface ToolContext {
   env: Env;
   /** Who is acting, for the audit log and timelines. */
   actor: Actor;
+  /** Keeps work (the audit entry) alive after the answer is sent: the request's waitUntil. */
+  defer: (work: Promise<unknown>) => void;
 }
 
 export interface ToolAnnotations {
@@ -86,18 +88,38 @@ export function describeIssues(error: z.ZodError): string {
     .join("; ");
 }
 
+/**
+ * Runs a tool's work and records the call in the tenant's audit log (caller, client, tool,
+ * arguments with secrets redacted, outcome) without delaying the answer.
+ */
+async function audited<T>(name: string, context: ToolContext, args: unknown, work: () => Promise<T>): Promise<T> {
+  const record = (outcome: string, message?: string) =>
+    context.defer(context.tenant.recordToolCall({ ...context.actor, tool: name, args, outcome, ...(message ? { message } : {}) }).catch(() => undefined));
+  try {
+    const result = await work();
+    record("ok");
+    return result;
+  } catch (error) {
+    if (error instanceof ToolError) record(error.code, error.message);
+    else record("error");
+    throw error;
+  }
+}
+
 export function defineTool<I extends ObjectSchema, O extends ObjectSchema>(definition: ToolDefinition<I, O>): Tool {
   const { handler, ...meta } = definition;
   return {
     ...meta,
-    async run(context, rawInput) {
-      const parsed = definition.input.safeParse(rawInput ?? {});
-      if (!parsed.success) throw new ToolError("invalid", describeIssues(parsed.error));
-      const result = await handler(context, parsed.data);
-      return definition.output.parse(result) as Record<string, unknown>;
+    run(context, rawInput) {
+      return audited(definition.name, context, rawInput ?? {}, async () => {
+        const parsed = definition.input.safeParse(rawInput ?? {});
+        if (!parsed.success) throw new ToolError("invalid", describeIssues(parsed.error));
+        const result = await handler(context, parsed.data);
+        return definition.output.parse(result) as Record<string, unknown>;
+      });
     },
-    async execute(context, parsedInput) {
-      return (await handler(context, parsedInput as z.output<I>)) as Record<string, unknown>;
+    execute(context, parsedInput) {
+      return audited(definition.name, context, parsedInput, async () => (await handler(context, parsedInput as z.output<I>)) as Record<string, unknown>);
     },
   };
 }
