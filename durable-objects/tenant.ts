@@ -154,6 +154,9 @@ function auditableArguments(value: unknown): Json {
   return null;
 }
 
+/** Above this many accounts in one change, the KV cache is invalidated instead of written through. */
+const WRITE_THROUGH_LIMIT = 50;
+
 /** How often each tenant's maintenance alarm runs. */
 const MAINTENANCE_INTERVAL_MS = 86_400_000;
 
@@ -475,6 +478,12 @@ export class TenantDO extends DurableObject<Env> {
   private writeThroughHealth(accountIds: readonly string[]): void {
     const tenantId = this.ctx.id.name;
     if (!tenantId) return;
+    // A bulk change (an import chunk, a batch of events) would cost one KV write per account:
+    // instead move the epoch, which makes every older entry stale at once.
+    if (accountIds.length > WRITE_THROUGH_LIMIT) {
+      void this.markHealthEpoch();
+      return;
+    }
     const first = this.healthToCache.size === 0;
     for (const id of accountIds) this.healthToCache.add(id);
     if (!first) return;
