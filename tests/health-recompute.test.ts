@@ -6,6 +6,7 @@ import type { TenantDO } from "../durable-objects/tenant";
 import { tenantStub } from "../durable-objects/tenant";
 import { health } from "../src/analytics";
 import { refreshUsageFeatures } from "../src/db/health";
+import { decodeComponents } from "../src/db/snapshot-components";
 import * as schema from "../src/db/tenant-schema";
 
 const ACTOR = { userId: "u-test", via: "system" };
@@ -101,7 +102,7 @@ describe("health recompute", () => {
       expect(fullSnap?.score).toBe(expectedFull.score);
       expect(fullSnap?.band).toBe(expectedFull.band);
       expect(fullSnap?.coverage).toBeCloseTo(expectedFull.coverage, 12);
-      const components = JSON.parse(String(fullSnap?.components)) as { name: string; contribution: number }[];
+      const components = decodeComponents(String(fullSnap?.components));
       expect(components.map((c) => c.name)).toEqual(["usage", "engagement", "support", "satisfaction", "payment"]);
       expect(components.reduce((sum, c) => sum + c.contribution, 0)).toBeCloseTo(expectedFull.exactScore ?? -1, 1);
       expect(snapshots.get(none)).toMatchObject({ score: null, band: null, coverage: 0 });

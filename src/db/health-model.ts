@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { AnalyticsConfigError, health } from "../analytics";
 import { AccountError, type TenantDb } from "./accounts";
+import { encodeComponents } from "./snapshot-components";
 import { accountFeatures, accounts, healthSnapshots, settings } from "./tenant-schema";
 
 /**
@@ -158,9 +159,7 @@ export function scoreAccount(db: TenantDb, accountId: string, config: health.Hea
         score: result.score,
         band: result.band,
         coverage: result.coverage,
-        components: JSON.stringify(
-          result.components.map(({ name, value, weight, contribution }) => ({ name, value, weight, contribution })),
-        ),
+        components: encodeComponents(result.components),
       })
       .run();
   }

@@ -1,6 +1,7 @@
 import { and, eq, gte, lte, sql } from "drizzle-orm";
 import { health } from "../analytics";
 import type { TenantDb } from "./accounts";
+import { encodeComponents } from "./snapshot-components";
 import { accountFeatures, usageDaily } from "./tenant-schema";
 
 /**
@@ -113,7 +114,7 @@ const PAGE_SQL = `SELECT a.id, a.tier, ${FEATURE_COLUMNS.map(([, column]) => `f.
 /**
  * Each page's snapshots go in ONE statement whose single bound parameter is a JSON array of
  * [id, score, band, coverage, components] rows, expanded by json_each: no 100-parameter cap, so
- * one `sql.exec` per 2,000 rows instead of one per 16. A page's JSON is ~350 bytes a row, well
+ * one `sql.exec` per 2,000 rows instead of one per 16. A page's JSON is ~150 bytes a row, well
  * under the 2 MB value limit. components travels as a JSON *string* (`->>` unescapes it): as a
  * nested array SQLite would parse and re-render every component object, nearly doubling the
  * insert's cost.
@@ -124,26 +125,6 @@ const INSERT_PAGE_SQL = `INSERT INTO health_snapshots (account_id, computed_at, 
 // the (account_id, computed_at) index, instead of one UPDATE per account.
 const UPDATE_ACCOUNTS_SQL = `UPDATE accounts SET health_score = s.score, health_computed_at = s.computed_at
   FROM health_snapshots s WHERE s.account_id = accounts.id AND s.computed_at = ?`;
-
-function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
-}
-
-/**
- * The snapshot's components: value, weight and contribution per component (explanations are
- * re-derived on read), already escaped as the body of a JSON string literal (names and numbers
- * need no escaping besides the quotes).
- */
-function componentsJson(components: readonly health.HealthScoreResult["components"][number][]): string {
-  let out = "[";
-  for (let i = 0; i < components.length; i++) {
-    const c = components[i];
-    if (!c) continue;
-    if (i > 0) out += ",";
-    out += `{\\"name\\":\\"${c.name}\\",\\"value\\":${c.value === null ? "null" : round3(c.value)},\\"weight\\":${round3(c.weight)},\\"contribution\\":${round3(c.contribution)}}`;
-  }
-  return out + "]";
-}
 
 /**
  * Scores every account of the tenant from its stored features and, in one transaction, writes
@@ -181,7 +162,7 @@ export function recomputeHealth(storage: RecomputeStorage, config: health.Health
         const result = health.scoreHealth(features, config, { segment: row[1] as string });
         // The engine clamps score and coverage and never returns NaN, so the numbers are valid JSON.
         if (json.length > 1) json += ",";
-        json += `[${JSON.stringify(id)},${result.score === null ? "null" : result.score},${result.band === null ? "null" : `"${result.band}"`},${result.coverage},"${componentsJson(result.components)}"]`;
+        json += `[${JSON.stringify(id)},${result.score === null ? "null" : result.score},${result.band === null ? "null" : `"${result.band}"`},${result.coverage},"${encodeComponents(result.components)}"]`;
         accounts++;
         if (result.score !== null) scored++;
         after = id;

@@ -155,7 +155,7 @@ export const healthSnapshots = sqliteTable(
     score: real("score"),
     band: text("band", { enum: ["churn_risk", "at_risk", "neutral", "healthy", "champion"] }),
     coverage: real("coverage").notNull(),
-    /** JSON array of the components: name, value, weight, contribution. */
+    /** The components as positional [value, weight, contribution] triples (src/db/snapshot-components.ts). */
     components: text("components").notNull(),
   },
   (table) => [index("snapshots_by_account_time").on(table.accountId, table.computedAt)],
