@@ -67,6 +67,7 @@ import {
 } from "../src/db/playbooks";
 import { previewHealthModel, recomputeHealth, updateHealthTrends, type ModelPreview, type RecomputeResult } from "../src/db/health";
 import { openRenewalCheckpointTasks, type CheckpointRun } from "../src/db/maintenance";
+import { listTouchpoints, logTouchpoint, type NewTouchpoint, type Touchpoint, type TouchpointPage } from "../src/db/touchpoints";
 import {
   healthHistory,
   healthModelJson,
@@ -430,6 +431,23 @@ export class TenantDO extends DurableObject<Env> {
       details: { scored: recompute.scored, accounts: recompute.accounts, tasks_opened: playbooks.created + renewalCheckpoints.opened, purged_events: purgedEvents },
     });
     return { health: recompute, playbooks, renewalCheckpoints, purgedEvents };
+  }
+
+  // --- touchpoints ---
+
+  logTouchpoint(input: NewTouchpoint, actor: Actor): Outcome<Touchpoint> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const touchpoint = logTouchpoint(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "log_touchpoint", targetId: input.client_id, details: { ...input } });
+        this.factsChanged(tx, [input.client_id]);
+        return touchpoint;
+      }),
+    );
+  }
+
+  listTouchpoints(accountId: string, options: { limit: number; cursor?: string; kind?: NewTouchpoint["kind"] }): Outcome<TouchpointPage> {
+    return attempt(() => listTouchpoints(this.db, accountId, options));
   }
 
   // --- retention and risk ---

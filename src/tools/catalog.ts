@@ -7,6 +7,7 @@ import { importTools } from "./imports";
 import { playbookTools } from "./playbooks";
 import { retentionTools } from "./retention";
 import { segmentationTools } from "./segmentation";
+import { touchpointTools } from "./touchpoints";
 
 /** Every tool the product offers, in the order clients list them. */
 export const catalog: readonly Tool[] = [
@@ -14,6 +15,7 @@ export const catalog: readonly Tool[] = [
   ...healthTools,
   ...segmentationTools,
   ...engagementTools,
+  ...touchpointTools,
   ...retentionTools,
   ...playbookTools,
   ...eventTools,
