@@ -446,6 +446,18 @@ export class TenantDO extends DurableObject<Env> {
     );
   }
 
+  /** Many touchpoints in one transaction (imports, the demo, provider webhooks), health refreshed once per account. */
+  logTouchpoints(inputs: NewTouchpoint[], actor: Actor): Outcome<number> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        for (const input of inputs) logTouchpoint(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "log_touchpoints", details: { count: inputs.length } });
+        this.factsChanged(tx, inputs.map((input) => input.client_id));
+        return inputs.length;
+      }),
+    );
+  }
+
   listTouchpoints(accountId: string, options: { limit: number; cursor?: string; kind?: NewTouchpoint["kind"] }): Outcome<TouchpointPage> {
     return attempt(() => listTouchpoints(this.db, accountId, options));
   }

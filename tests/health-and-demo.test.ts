@@ -43,5 +43,11 @@ describe("the demo workspace", () => {
     const stub = env.TENANT.get(env.TENANT.idFromName(membership?.tenantId ?? ""));
     expect(await stub.accountCount()).toBe(DEMO_ACCOUNT_COUNT);
     expect((await logIn(new Browser(ORIGIN, workerFetch), DEMO_LOGIN)).status).toBe(303);
-  });
+    // Scored from the sample facts through the real write paths: every live account has a score,
+    // and the profiles spread them over several bands.
+    const portfolio = await stub.portfolioHealth();
+    const churned = portfolio.accounts - (await stub.portfolioChurnRisk({ minLevel: "low", limit: 1 }).then((r) => (r.ok ? r.value.accounts : 0)));
+    expect(portfolio.scored).toBeGreaterThanOrEqual(portfolio.accounts - churned);
+    expect(portfolio.bands.filter((band) => band.band !== "unscored" && band.accounts > 0).length).toBeGreaterThanOrEqual(3);
+  }, 60_000);
 });

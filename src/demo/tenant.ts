@@ -1,12 +1,15 @@
-import { tenantStub } from "../../durable-objects/tenant";
+import { tenantStub, type Actor, type TenantApi } from "../../durable-objects/tenant";
+import { runImport } from "../import/run";
+import { sampleFacts } from "./sample-facts";
 import { hashPassword } from "../auth/passwords";
 import { createTenantWithOwner, isDemoTenantPresent } from "../db/control";
 import type { Env } from "../env";
 import { sampleAccounts } from "./sample-accounts";
 
 /**
- * The local demo workspace: a documented login with ~100 sample accounts, so a newcomer
- * can try the tools at once. It exists only when ENVIRONMENT is "development"; in
+ * The local demo workspace: a documented login with ~100 sample accounts and their facts
+ * (contacts, contracts, invoices, usage, touchpoints), so a newcomer can try the tools at once
+ * and see health, risk and engagement computed from data. It exists only when ENVIRONMENT is "development"; in
  * production this code refuses to run and the login page never mentions it.
  */
 
@@ -55,6 +58,26 @@ async function seedDemoTenant(env: Env): Promise<void> {
   });
   if ("error" in created) return; // another isolate created it first
   const tenant = tenantStub(env.TENANT, created.tenantId);
-  const outcome = await tenant.registerAccounts(sampleAccounts(DEMO_ACCOUNT_COUNT), { userId: created.userId, via: "system" });
+  const actor = { userId: created.userId, via: "system" };
+  const outcome = await tenant.registerAccounts(sampleAccounts(DEMO_ACCOUNT_COUNT), actor);
   if (!outcome.ok) throw new Error(`demo accounts refused: ${outcome.message}`);
+  await seedDemoFacts(tenant, actor);
+}
+
+/** The accounts' facts, through the same paths an import, the events endpoint and a CSM use. */
+async function seedDemoFacts(tenant: TenantApi, actor: Actor): Promise<void> {
+  const listed = await tenant.listAccounts({ filters: {}, sort_by: "name", sort_order: "asc", limit: DEMO_ACCOUNT_COUNT });
+  if (!listed.ok) throw new Error(`demo accounts not listed: ${listed.message}`);
+  const facts = sampleFacts(listed.value.clients);
+  for (const [kind, csv] of [["contacts", facts.contactsCsv], ["contracts", facts.contractsCsv], ["invoices", facts.invoicesCsv]] as const) {
+    const report = await runImport(tenant, actor, { kind, csv, dryRun: false });
+    if (report.rejected > 0) throw new Error(`demo ${kind} refused: ${report.errors[0]?.message ?? "unknown"}`);
+  }
+  for (let start = 0; start < facts.usage.length; start += 500) {
+    const batch = facts.usage.slice(start, start + 500).map((event, index) => ({ ...event, index }));
+    const ingested = await tenant.ingestUsageEvents(batch);
+    if (!ingested.ok) throw new Error(`demo usage refused: ${ingested.message}`);
+  }
+  const logged = await tenant.logTouchpoints(facts.touchpoints, actor);
+  if (!logged.ok) throw new Error(`demo touchpoints refused: ${logged.message}`);
 }

@@ -1,0 +1,113 @@
+import type { Account } from "../db/accounts";
+import type { IncomingUsageEvent } from "../db/usage-events";
+import type { NewTouchpoint } from "../db/touchpoints";
+import { seededRandom } from "./sample-accounts";
+
+/**
+ * Sample facts for the demo workspace's accounts: contacts, contracts, invoices (as the CSV the
+ * import API takes), product usage (as the events endpoint receives it) and touchpoints. They go
+ * in through the product's own write paths, so the demo's health scores, risks and trends are
+ * computed exactly as a real workspace's would be. Each account gets a profile (thriving,
+ * steady, struggling) that shapes its facts; nothing here is a score.
+ */
+
+const DAY = 86_400_000;
+const FEATURES = ["dashboards", "reports", "alerts", "exports", "integrations", "automations", "api", "sso"] as const;
+type Profile = "thriving" | "steady" | "struggling";
+
+export interface SampleFacts {
+  contactsCsv: string;
+  contractsCsv: string;
+  invoicesCsv: string;
+  usage: Omit<IncomingUsageEvent, "index">[];
+  touchpoints: NewTouchpoint[];
+}
+
+function isoDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function csv(rows: (string | number)[][]): string {
+  return rows.map((row) => row.map((cell) => (/[",\n]/.test(String(cell)) ? `"${String(cell).replace(/"/g, '""')}"` : String(cell))).join(",")).join("\n");
+}
+
+export function sampleFacts(accounts: readonly Account[], now = Date.now(), seed = 7_2026): SampleFacts {
+  const random = seededRandom(seed);
+  const contacts: (string | number)[][] = [["external_id", "client_id", "name", "email", "title", "role", "is_primary", "status"]];
+  const contracts: (string | number)[][] = [["external_id", "client_id", "start_date", "end_date", "renewal_date", "annual_value", "seats", "auto_renew", "status", "renewal_status"]];
+  const invoices: (string | number)[][] = [["external_id", "client_id", "number", "amount", "currency", "issued_on", "due_on", "paid_on", "status"]];
+  const usage: Omit<IncomingUsageEvent, "index">[] = [];
+  const touchpoints: NewTouchpoint[] = [];
+
+  accounts.forEach((account, i) => {
+    if (account.status === "churned") return;
+    const profile: Profile = account.lifecycle_stage === "at_risk" || random() < 0.2 ? "struggling" : random() < 0.45 ? "thriving" : "steady";
+    const domain = `${account.client_name.toLowerCase().replace(/[^a-z]+/g, "")}.example`;
+    const seats = Math.max(5, Math.round(account.contract_value / 1_500));
+
+    // Contacts: a champion (who left, on some struggling accounts), a decision maker, a user.
+    const championLeft = profile === "struggling" && random() < 0.4;
+    contacts.push([`demo-ct-${i}-1`, account.client_id, account.primary_contact_name ?? "Alex Doe", account.primary_contact_email ?? `alex@${domain}`, "Head of Operations", "champion", "true", championLeft ? "left" : "active"]);
+    contacts.push([`demo-ct-${i}-2`, account.client_id, "Sam Rivera", `sam@${domain}`, "VP Finance", "decision_maker", "false", "active"]);
+    contacts.push([`demo-ct-${i}-3`, account.client_id, "Jo Park", `jo@${domain}`, "Analyst", "user", "false", "active"]);
+
+    contracts.push([`demo-k-${i}`, account.client_id, account.contract_start_date, account.contract_end_date, account.renewal_date, account.contract_value, seats, "true", "active", "not_started"]);
+
+    // Quarterly invoices over the last year: late or unpaid more often when struggling.
+    for (let q = 0; q < 4; q++) {
+      const issued = now - (q * 91 + 30) * DAY;
+      const due = issued + 30 * DAY;
+      const roll = random();
+      const late = profile === "struggling" ? roll < 0.5 : roll < 0.08;
+      const unpaid = profile === "struggling" && q === 0 && random() < 0.5;
+      const paidOn = unpaid ? "" : isoDay(due + (late ? Math.floor(5 + random() * 40) : -Math.floor(random() * 10)) * DAY);
+      invoices.push([`demo-inv-${i}-${q}`, account.client_id, `INV-${1000 + i * 4 + q}`, Math.round(account.contract_value / 4), "USD", isoDay(issued), isoDay(due), paidOn, unpaid ? "open" : "paid"]);
+    }
+
+    // Usage over the last 30 days: users active per day by profile; struggling accounts fade.
+    const activeShare = profile === "thriving" ? 0.7 : profile === "steady" ? 0.4 : 0.25;
+    const featureCount = profile === "thriving" ? 7 : profile === "steady" ? 4 : 2;
+    const users = Math.min(seats, 8);
+    for (let day = 30; day >= 1; day--) {
+      const fade = profile === "struggling" ? Math.max(0.2, day / 30) : 1;
+      for (let u = 0; u < users; u++) {
+        if (random() > activeShare * fade) continue;
+        const feature = FEATURES[Math.floor(random() * featureCount)] ?? "dashboards";
+        const at = now - day * DAY + Math.floor(random() * 8 * 3_600_000);
+        usage.push({
+          messageId: `demo-${i}-${day}-${u}`,
+          type: "track",
+          event: feature,
+          userId: `user-${u}@${domain}`,
+          anonymousId: null,
+          accountRef: account.client_id,
+          accountRefField: "context.groupId",
+          properties: "{}",
+          occurredAt: new Date(at).toISOString(),
+        });
+      }
+    }
+
+    // Touchpoints: outbound emails (opened and answered by profile) and a recent meeting for the engaged.
+    const emails = 2 + Math.floor(random() * 4);
+    for (let e = 0; e < emails; e++) {
+      const sent = now - (10 + e * 15 + Math.floor(random() * 5)) * DAY;
+      const opened = random() < (profile === "struggling" ? 0.25 : 0.6);
+      const replied = opened && random() < (profile === "thriving" ? 0.5 : 0.15);
+      touchpoints.push({
+        client_id: account.client_id,
+        kind: "email",
+        direction: "outbound",
+        subject: ["Monthly check-in", "New release notes", "Your usage report", "Training invitation", "Renewal planning"][e % 5] ?? "Check-in",
+        occurred_at: new Date(sent).toISOString(),
+        opened_at: opened ? new Date(sent + 3_600_000).toISOString() : null,
+        replied_at: replied ? new Date(sent + DAY).toISOString() : null,
+        source: "demo",
+      });
+    }
+    if (profile !== "struggling") {
+      touchpoints.push({ client_id: account.client_id, kind: "meeting", direction: "outbound", subject: "Success plan review", occurred_at: new Date(now - Math.floor(3 + random() * 20) * DAY).toISOString(), source: "demo" });
+    }
+  });
+  return { contactsCsv: csv(contacts), contractsCsv: csv(contracts), invoicesCsv: csv(invoices), usage, touchpoints };
+}
