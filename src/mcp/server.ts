@@ -9,8 +9,10 @@ import { ToolError } from "../tools/define";
 export const SERVER_INFO = { name: "customer-success-mcp", version: "0.1.0" } as const;
 
 const INSTRUCTIONS =
-  "Customer-success workspace: accounts, their timelines and (as data arrives) health, risk, renewals and feedback. " +
-  "Start with list_clients to find an account's client_id, then get_client_overview or get_client_timeline.";
+  "Customer-success workspace: accounts with their contacts, contracts, invoices, usage, touchpoints, tickets and feedback. " +
+  "Start with list_clients to find an account's client_id, then get_client_overview or get_client_timeline. " +
+  "Health: calculate_health_score explains a score component by component; get_portfolio_health and get_churn_risk give the whole book. " +
+  "Every number is computed from the workspace's own data; where data is missing the answer says so.";
 
 /**
  * Everything registration needs, built once per isolate: JSON Schemas cached, and a scope
