@@ -148,6 +148,7 @@ import {
   issueCertification,
   listCertifications,
   listModules,
+  listSessions,
   recordAttendance,
   revokeCertification,
   scheduleSession,
@@ -1087,6 +1088,13 @@ export class TenantDO extends DurableObject<Env> {
 
   listTrainingModules(): Outcome<TrainingModule[]> {
     return attempt(() => listModules(this.db));
+  }
+
+  listTrainingSessions(accountId: string): Outcome<TrainingSession[]> {
+    return attempt(() => {
+      requireAccount(this.db, accountId);
+      return listSessions(this.db, accountId);
+    });
   }
 
   scheduleTrainingSession(input: NewSession, actor: Actor): Outcome<TrainingSession> {

@@ -539,7 +539,7 @@ export function listCertifications(db: TenantDb, query: CertificationQuery, now 
     .select()
     .from(certifications)
     .where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(asc(certifications.email), asc(certifications.issuedOn), asc(certifications.id))
+    .orderBy(asc(certifications.email), asc(certifications.issuedOn), asc(certifications.createdAt), asc(certifications.id))
     .all()
     .filter((r) => r.issuedOn <= query.as_of)
     .map((r) => toCertification(r, query.as_of));

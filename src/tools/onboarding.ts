@@ -309,6 +309,22 @@ export const recordAttendanceTool = defineTool({
   },
 });
 
+export const listTrainingTool = defineTool({
+  name: "list_training",
+  title: "Training modules and sessions",
+  description:
+    "The workspace's training modules; with client_id, also the account's sessions (oldest first) with attendees, scores, attempts, and attendance and pass rates.",
+  input: z.object({ client_id: clientId.optional() }),
+  output: z.object({ modules: z.array(trainingModule), sessions: z.array(session).nullable().describe("Null without client_id") }),
+  annotations: READ_ONLY,
+  scope: "cs:read",
+  rest: { method: "GET", path: "/training" },
+  async handler({ tenant }, { client_id }) {
+    const modules = unwrap(await tenant.listTrainingModules());
+    return { modules, sessions: client_id ? unwrap(await tenant.listTrainingSessions(client_id)) : null };
+  },
+});
+
 const certification = z.object({
   certification_id: z.string(),
   client_id: z.string(),
@@ -447,6 +463,7 @@ export const onboardingTools = [
   createTrainingModuleTool,
   scheduleTrainingSessionTool,
   recordAttendanceTool,
+  listTrainingTool,
   issueCertificationTool,
   revokeCertificationTool,
   listCertificationsTool,
