@@ -143,6 +143,27 @@ import {
 import { applyImportBatch, type ImportChunkResult } from "../src/db/imports";
 import type { ImportBatch } from "../src/import/rows";
 import type { Env } from "../src/env";
+import { createPlan, findPlan, planProgress, updateMilestone, type MilestoneChanges, type NewPlan, type Plan, type Progress, type UsageFirstValue } from "../src/db/onboarding";
+import {
+  createModule,
+  issueCertification,
+  listCertifications,
+  listModules,
+  listSessions,
+  recordAttendance,
+  revokeCertification,
+  scheduleSession,
+  type AttendanceRecord,
+  type Certification,
+  type CertificationQuery,
+  type NewCertification,
+  type NewModule,
+  type NewSession,
+  type RevokeTarget,
+  type TrainingModule,
+  type TrainingSession,
+} from "../src/db/training";
+import { customerJourney, type Journey } from "../src/db/journey";
 
 /** Long strings in audited arguments (a pasted CSV) are summarized, not copied into the log. */
 const AUDIT_STRING_LIMIT = 500;
@@ -1073,6 +1094,118 @@ export class TenantDO extends DurableObject<Env> {
         return summary;
       }
     });
+  }
+
+  // --- onboarding & training ---
+
+  createOnboardingPlan(input: NewPlan, actor: Actor): Outcome<{ plan: Plan; template_reasons: string[] }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = createPlan(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "create_onboarding_plan", targetId: result.plan.plan_id, details: { ...input } });
+        return result;
+      }),
+    );
+  }
+
+  /** Progress of a plan (by id, or the account's latest) as of a day, with usage's first value from the engagement engine. */
+  onboardingProgress(query: { plan_id?: string; client_id?: string; as_of?: string }): Outcome<Progress> {
+    return attempt(() => {
+      const asOf = query.as_of ?? todayOf(new Date());
+      const plan = findPlan(this.db, query, asOf);
+      const sql = this.ctx.storage.sql;
+      let usage: UsageFirstValue = { status: "no_data", reached_on: null, definition: "no usage recorded" };
+      const row = milestoneAccount(sql, plan.client_id);
+      if (row) {
+        const result = milestonesForAccounts(sql, [row], asOf, readFeatureCatalog(sql), engagement.STANDARD_MILESTONES);
+        const ttfv = result.accounts[0]?.time_to_first_value;
+        if (ttfv) usage = { status: ttfv.status, reached_on: ttfv.reached_on, definition: ttfv.definition };
+      }
+      return planProgress(plan, asOf, usage);
+    });
+  }
+
+  updateOnboardingMilestone(
+    milestoneId: string,
+    changes: MilestoneChanges,
+    actor: Actor,
+  ): Outcome<ReturnType<typeof updateMilestone>> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = updateMilestone(tx, milestoneId, changes, actor.userId);
+        if (result.changed.length > 0) recordAudit(tx, { ...actor, action: "update_onboarding_milestone", targetId: milestoneId, details: { ...changes } });
+        return result;
+      }),
+    );
+  }
+
+  createTrainingModule(input: NewModule, actor: Actor): Outcome<TrainingModule> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const module = createModule(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "create_training_module", targetId: module.module_id, details: { ...input } });
+        return module;
+      }),
+    );
+  }
+
+  listTrainingModules(): Outcome<TrainingModule[]> {
+    return attempt(() => listModules(this.db));
+  }
+
+  listTrainingSessions(accountId: string): Outcome<TrainingSession[]> {
+    return attempt(() => {
+      requireAccount(this.db, accountId);
+      return listSessions(this.db, accountId);
+    });
+  }
+
+  scheduleTrainingSession(input: NewSession, actor: Actor): Outcome<TrainingSession> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const session = scheduleSession(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "schedule_training_session", targetId: session.session_id, details: { ...input } });
+        return session;
+      }),
+    );
+  }
+
+  recordTrainingAttendance(sessionId: string, records: AttendanceRecord[], actor: Actor): Outcome<TrainingSession> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const session = recordAttendance(tx, sessionId, records, actor.userId);
+        recordAudit(tx, { ...actor, action: "record_attendance", targetId: sessionId, details: { attendees: records.map((r) => ({ ...r })) } });
+        return session;
+      }),
+    );
+  }
+
+  issueCertification(input: NewCertification, actor: Actor): Outcome<Certification> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const certification = issueCertification(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "issue_certification", targetId: certification.certification_id, details: { ...input } });
+        return certification;
+      }),
+    );
+  }
+
+  revokeCertification(target: RevokeTarget, reason: string, actor: Actor): Outcome<Certification> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const certification = revokeCertification(tx, target, reason, actor.userId);
+        recordAudit(tx, { ...actor, action: "revoke_certification", targetId: certification.certification_id, details: { ...target, reason } });
+        return certification;
+      }),
+    );
+  }
+
+  listCertifications(query: Omit<CertificationQuery, "as_of"> & { as_of?: string }): Outcome<ReturnType<typeof listCertifications>> {
+    return attempt(() => listCertifications(this.db, { ...query, as_of: query.as_of ?? todayOf(new Date()) }));
+  }
+
+  customerJourney(accountId: string, asOf: string | undefined, maxItemsPerStage: number): Outcome<Journey> {
+    return attempt(() => customerJourney(this.db, accountId, asOf ?? todayOf(new Date()), maxItemsPerStage));
   }
 }
 

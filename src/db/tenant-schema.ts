@@ -506,3 +506,141 @@ export const settings = sqliteTable("settings", {
   updatedBy: text("updated_by").notNull(),
   updatedAt: text("updated_at").notNull(),
 });
+
+// --- onboarding & training ---
+
+/** An account's onboarding plan, built from a template (or explicit milestones). */
+export const onboardingPlans = sqliteTable(
+  "onboarding_plans",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    /** The template key the milestones came from, or "custom". */
+    template: text("template").notNull(),
+    tier: text("tier", { enum: ["starter", "standard", "professional", "enterprise"] }).notNull(),
+    teamSize: integer("team_size").notNull(),
+    complexity: text("complexity", { enum: ["low", "medium", "high"] }).notNull(),
+    /** JSON array of strings. */
+    goals: text("goals").notNull(),
+    /** JSON array of strings. */
+    successCriteria: text("success_criteria").notNull(),
+    status: text("status", { enum: ["in_progress", "completed", "cancelled"] }).notNull(),
+    startDate: text("start_date").notNull(),
+    targetDate: text("target_date").notNull(),
+    timeToValueTargetDays: integer("time_to_value_target_days").notNull(),
+    completedOn: text("completed_on"),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [index("onboarding_plans_by_account").on(table.accountId, table.createdAt)],
+);
+
+export const onboardingMilestones = sqliteTable(
+  "onboarding_milestones",
+  {
+    id: text("id").primaryKey(),
+    planId: text("plan_id")
+      .notNull()
+      .references(() => onboardingPlans.id, { onDelete: "cascade" }),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    sequence: integer("sequence").notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull(),
+    owner: text("owner").notNull(),
+    dueDate: text("due_date").notNull(),
+    estimatedHours: real("estimated_hours").notNull(),
+    /** Completing this milestone is the plan's first value. */
+    firstValue: integer("first_value", { mode: "boolean" }).notNull(),
+    status: text("status", { enum: ["not_started", "in_progress", "completed", "blocked", "skipped"] }).notNull(),
+    blocker: text("blocker"),
+    completedOn: text("completed_on"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [index("onboarding_milestones_by_plan").on(table.planId, table.sequence), index("onboarding_milestones_by_due").on(table.status, table.dueDate)],
+);
+
+export const trainingModules = sqliteTable(
+  "training_modules",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description").notNull(),
+    /** The certification level the module prepares for. */
+    level: text("level", { enum: ["basic", "intermediate", "advanced", "expert"] }).notNull(),
+    durationMinutes: integer("duration_minutes").notNull(),
+    /** Fraction 0–1 an assessment must reach to pass. */
+    passMark: real("pass_mark").notNull(),
+    maxAttempts: integer("max_attempts").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [uniqueIndex("training_modules_by_name").on(table.name)],
+);
+
+export const trainingSessions = sqliteTable(
+  "training_sessions",
+  {
+    id: text("id").primaryKey(),
+    moduleId: text("module_id")
+      .notNull()
+      .references(() => trainingModules.id, { onDelete: "cascade" }),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    format: text("format", { enum: ["live_webinar", "self_paced", "one_on_one", "workshop", "video", "documentation"] }).notNull(),
+    scheduledAt: text("scheduled_at").notNull(),
+    durationMinutes: integer("duration_minutes").notNull(),
+    trainer: text("trainer"),
+    recordingEnabled: integer("recording_enabled", { mode: "boolean" }).notNull(),
+    status: text("status", { enum: ["scheduled", "completed"] }).notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [index("training_sessions_by_account").on(table.accountId, table.scheduledAt), index("training_sessions_by_module").on(table.moduleId)],
+);
+
+export const trainingAttendees = sqliteTable(
+  "training_attendees",
+  {
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => trainingSessions.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    /** Null until attendance is recorded. */
+    attended: integer("attended", { mode: "boolean" }),
+    score: real("score"),
+    passed: integer("passed", { mode: "boolean" }),
+    feedbackRating: integer("feedback_rating"),
+    recordedAt: text("recorded_at"),
+  },
+  (table) => [primaryKey({ columns: [table.sessionId, table.email] }), index("training_attendees_by_email").on(table.email)],
+);
+
+export const certifications = sqliteTable(
+  "certifications",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    level: text("level", { enum: ["basic", "intermediate", "advanced", "expert"] }).notNull(),
+    score: real("score").notNull(),
+    passMark: real("pass_mark").notNull(),
+    issuedOn: text("issued_on").notNull(),
+    expiresOn: text("expires_on").notNull(),
+    revokedOn: text("revoked_on"),
+    revokeReason: text("revoke_reason"),
+    issuedBy: text("issued_by").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (table) => [index("certifications_by_account").on(table.accountId, table.email), index("certifications_by_email").on(table.email, table.level)],
+);

@@ -4,6 +4,7 @@ import { engagementTools } from "./engagement";
 import { eventTools } from "./events";
 import { healthTools } from "./health";
 import { importTools } from "./imports";
+import { onboardingTools } from "./onboarding";
 import { playbookTools } from "./playbooks";
 import { retentionTools } from "./retention";
 import { segmentationTools } from "./segmentation";
@@ -20,6 +21,7 @@ export const catalog: readonly Tool[] = [
   ...playbookTools,
   ...eventTools,
   ...importTools,
+  ...onboardingTools,
 ];
 
 export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));
