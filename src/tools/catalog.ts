@@ -7,6 +7,7 @@ import { importTools } from "./imports";
 import { playbookTools } from "./playbooks";
 import { retentionTools } from "./retention";
 import { segmentationTools } from "./segmentation";
+import { supportTools } from "./support";
 
 /** Every tool the product offers, in the order clients list them. */
 export const catalog: readonly Tool[] = [
@@ -18,6 +19,7 @@ export const catalog: readonly Tool[] = [
   ...playbookTools,
   ...eventTools,
   ...importTools,
+  ...supportTools,
 ];
 
 export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));
