@@ -527,7 +527,7 @@ function refuseTransition(row: TicketRow, to: Status, tool: string): never {
   const allowed = TRANSITIONS[row.status];
   throw new AccountError(
     "conflict",
-    `ticket "${row.id}" is ${row.status}${since}; ${tool} cannot move it to ${to}. From ${row.status} it can go to ${allowed.length ? allowed.join(", ") : "nothing"}${row.status === "solved" || row.status === "closed" ? " (reopen_ticket to work on it again)" : ""}.`,
+    `ticket "${row.id}" is ${row.status}${since}; ${tool} cannot move it to ${to}. From ${row.status} it can go to ${allowed.join(", ")}${row.status === "solved" ? " (close_ticket or reopen_ticket)" : row.status === "closed" ? " (reopen_ticket)" : ""}.`,
   );
 }
 
@@ -546,7 +546,7 @@ export function updateTicket(db: TenantDb, id: string, changes: TicketChanges, a
   const set: Partial<TicketRow> = {};
   const changed: string[] = [];
   if (changes.status !== undefined && changes.status !== row.status) {
-    if (!TRANSITIONS[row.status].includes(changes.status)) refuseTransition(row, changes.status, "update_ticket");
+    if (DONE.includes(row.status) || !TRANSITIONS[row.status].includes(changes.status)) refuseTransition(row, changes.status, "update_ticket");
     set.status = changes.status;
     changed.push("status");
     addEvent(db, id, "status_changed", changes.status, at, actor, { from: row.status, to: changes.status });
