@@ -252,6 +252,8 @@ describe("lifecycle over MCP and REST", () => {
     expect(page1.tickets.map((x) => x.subject)).toEqual(["T4", "T3"]);
     const page2 = (await (await apiCall(t.api, `/api/v1/tickets?limit=2&cursor=${encodeURIComponent(page1.pagination.next_cursor)}`)).json()) as { tickets: { subject: string }[] };
     expect(page2.tickets.map((x) => x.subject)).toEqual(["T2", "T1"]);
+    const p34 = (await (await apiCall(t.api, "/api/v1/tickets?priority=P3&priority=P4&status=new")).json()) as { tickets: { subject: string }[] };
+    expect(p34.tickets.map((x) => x.subject)).toEqual(["T4", "T3", "T2"]);
     const p3 = await ok<{ tickets: { subject: string }[]; summary: { total_count: number; by_priority: Record<string, number> } }>(t.token, "list_tickets", { priority: ["P3"] });
     expect(p3.tickets.map((x) => x.subject)).toEqual(["T4", "T2"]);
     expect(p3.summary.total_count).toBe(2);
