@@ -142,6 +142,51 @@ import {
 } from "../src/db/usage-reads";
 import { applyImportBatch, type ImportChunkResult } from "../src/db/imports";
 import type { ImportBatch } from "../src/import/rows";
+import {
+  accountOfTicket,
+  addComment,
+  assignTicket,
+  closeTicket,
+  createTicket,
+  escalateTicket,
+  getTicket,
+  listTickets,
+  rateTicket,
+  reopenTicket,
+  resolveTicket,
+  supportPerformance,
+  supportSettings,
+  updateSupportSettings,
+  updateTicket,
+  type NewComment,
+  type NewTicket,
+  type Priority as TicketPriority,
+  type Routing,
+  type SupportPerformance,
+  type SupportSettings,
+  type SupportSettingsChanges,
+  type TicketChanges,
+  type TicketComment,
+  type TicketDetail,
+  type TicketList,
+  type TicketQuery,
+  type Status as TicketStatus,
+} from "../src/db/tickets";
+import {
+  archiveArticle,
+  createArticle,
+  getArticle,
+  publishArticle,
+  searchArticles,
+  updateArticle,
+  voteArticle,
+  type Article,
+  type ArticleChanges,
+  type ArticleStatus,
+  type ArticleVersion,
+  type NewArticle,
+  type SearchResult,
+} from "../src/db/knowledge-base";
 import type { Env } from "../src/env";
 import { createPlan, findPlan, planProgress, updateMilestone, type MilestoneChanges, type NewPlan, type Plan, type Progress, type UsageFirstValue } from "../src/db/onboarding";
 import {
@@ -1206,6 +1251,155 @@ export class TenantDO extends DurableObject<Env> {
 
   customerJourney(accountId: string, asOf: string | undefined, maxItemsPerStage: number): Outcome<Journey> {
     return attempt(() => customerJourney(this.db, accountId, asOf ?? todayOf(new Date()), maxItemsPerStage));
+  }
+
+  // --- support ---
+
+  /** One ticket write: the change, factsChanged for its account (health reads tickets) and the audit entry, in one transaction. */
+  private ticketWrite<T>(ticketId: string, action: string, details: { [key: string]: Json }, actor: Actor, work: (tx: TenantDb) => T): Outcome<T> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = work(tx);
+        this.factsChanged(tx, [accountOfTicket(tx, ticketId)]);
+        recordAudit(tx, { ...actor, action, targetId: ticketId, details });
+        return result;
+      }),
+    );
+  }
+
+  createTicket(input: NewTicket, actor: Actor, now = new Date()): Outcome<{ ticket: TicketDetail; routing: Routing | null }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = createTicket(tx, input, actor.userId, now);
+        this.factsChanged(tx, [result.ticket.client_id]);
+        recordAudit(tx, { ...actor, action: "create_ticket", targetId: result.ticket.ticket_id, details: { ...input } });
+        return result;
+      }),
+    );
+  }
+
+  getTicket(id: string, now = new Date()): Outcome<TicketDetail> {
+    return attempt(() => getTicket(this.db, id, now));
+  }
+
+  listTickets(query: TicketQuery, now = new Date()): Outcome<TicketList> {
+    return attempt(() => listTickets(this.db, query, now));
+  }
+
+  updateTicket(id: string, changes: TicketChanges, actor: Actor, now = new Date()): Outcome<{ ticket: TicketDetail; changed: string[] }> {
+    return this.ticketWrite(id, "update_ticket", { ...changes }, actor, (tx) => updateTicket(tx, id, changes, actor.userId, now));
+  }
+
+  assignTicket(id: string, assignee: string | null, actor: Actor, at?: string, now = new Date()): Outcome<{ ticket: TicketDetail; previous_assignee: string | null; changed: boolean }> {
+    return this.ticketWrite(id, "assign_ticket", { assignee, at: at ?? null }, actor, (tx) => assignTicket(tx, id, assignee, actor.userId, at, now));
+  }
+
+  addTicketComment(id: string, input: NewComment, actor: Actor, now = new Date()): Outcome<{ ticket: TicketDetail; comment: TicketComment; first_response: boolean; status_change: { from: TicketStatus; to: TicketStatus } | null }> {
+    return this.ticketWrite(id, "add_ticket_comment", { visibility: input.visibility, author_kind: input.author_kind, at: input.at ?? null }, actor, (tx) => addComment(tx, id, input, actor.userId, now));
+  }
+
+  resolveTicket(id: string, resolution: string, actor: Actor, at?: string, now = new Date()): Outcome<TicketDetail> {
+    return this.ticketWrite(id, "resolve_ticket", { resolution, at: at ?? null }, actor, (tx) => resolveTicket(tx, id, resolution, actor.userId, at, now));
+  }
+
+  closeTicket(id: string, actor: Actor, at?: string, now = new Date()): Outcome<TicketDetail> {
+    return this.ticketWrite(id, "close_ticket", { at: at ?? null }, actor, (tx) => closeTicket(tx, id, actor.userId, at, now));
+  }
+
+  reopenTicket(id: string, reason: string, actor: Actor, at?: string, now = new Date()): Outcome<TicketDetail> {
+    return this.ticketWrite(id, "reopen_ticket", { reason, at: at ?? null }, actor, (tx) => reopenTicket(tx, id, reason, actor.userId, at, now));
+  }
+
+  rateTicket(id: string, score: number, comment: string | undefined, actor: Actor, now = new Date()): Outcome<{ ticket: TicketDetail; feedback_id: string }> {
+    return this.ticketWrite(id, "rate_ticket", { score, comment: comment ?? null }, actor, (tx) => rateTicket(tx, id, score, comment, actor.userId, now));
+  }
+
+  escalateTicket(
+    id: string,
+    input: { reason: string; severity?: "critical" | "high" | "medium" | "low"; owner?: string | null; raise_priority: boolean },
+    actor: Actor,
+    now = new Date(),
+  ): Outcome<{ ticket: TicketDetail; escalation: Escalation; priority_change: { from: TicketPriority; to: TicketPriority } | null }> {
+    return this.ticketWrite(id, "escalate_ticket", { ...input }, actor, (tx) => escalateTicket(tx, id, input, actor.userId, now));
+  }
+
+  supportSettings(): Outcome<SupportSettings> {
+    return attempt(() => supportSettings(this.db));
+  }
+
+  updateSupportSettings(changes: SupportSettingsChanges, actor: Actor): Outcome<SupportSettings> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = updateSupportSettings(tx, changes, actor.userId);
+        recordAudit(tx, { ...actor, action: "configure_support", targetId: "support", details: JSON.parse(JSON.stringify(changes)) as { [key: string]: Json } });
+        return result;
+      }),
+    );
+  }
+
+  supportPerformance(options: { from: string; to: string; client_id?: string; agent?: string; priority?: TicketPriority }): Outcome<SupportPerformance> {
+    return attempt(() => {
+      if (options.client_id) requireAccount(this.db, options.client_id);
+      return supportPerformance(this.db, options);
+    });
+  }
+
+  createArticle(input: NewArticle, actor: Actor): Outcome<Article> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const article = createArticle(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "create_article", targetId: article.article_id, details: { title: input.title, category: input.category } });
+        return article;
+      }),
+    );
+  }
+
+  updateArticle(id: string, changes: ArticleChanges, actor: Actor): Outcome<{ article: Article; changed: string[] }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = updateArticle(tx, id, changes, actor.userId);
+        if (result.changed.length) recordAudit(tx, { ...actor, action: "update_article", targetId: id, details: { changed: result.changed, version: result.article.version } });
+        return result;
+      }),
+    );
+  }
+
+  publishArticle(id: string, actor: Actor): Outcome<Article> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const article = publishArticle(tx, id);
+        recordAudit(tx, { ...actor, action: "publish_article", targetId: id, details: { version: article.version } });
+        return article;
+      }),
+    );
+  }
+
+  archiveArticle(id: string, actor: Actor): Outcome<Article> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const article = archiveArticle(tx, id);
+        recordAudit(tx, { ...actor, action: "archive_article", targetId: id, details: {} });
+        return article;
+      }),
+    );
+  }
+
+  voteArticle(id: string, helpful: boolean, actor: Actor): Outcome<{ article: Article; previous_vote: boolean | null }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = voteArticle(tx, id, actor.userId, helpful);
+        recordAudit(tx, { ...actor, action: "vote_article", targetId: id, details: { helpful } });
+        return result;
+      }),
+    );
+  }
+
+  getArticle(id: string): Outcome<{ article: Article; versions: ArticleVersion[] }> {
+    return attempt(() => getArticle(this.db, id));
+  }
+
+  searchArticles(options: { query: string; category?: string; status: ArticleStatus[]; limit: number }): Outcome<{ terms: string[]; results: SearchResult[]; total_matches: number }> {
+    return attempt(() => searchArticles(this.db, options));
   }
 }
 

@@ -644,3 +644,100 @@ export const certifications = sqliteTable(
   },
   (table) => [index("certifications_by_account").on(table.accountId, table.email), index("certifications_by_email").on(table.email, table.level)],
 );
+
+// --- support ---
+
+/** Replies and notes on a ticket: public ones reach the requester, internal ones stay with the team. */
+export const ticketComments = sqliteTable(
+  "ticket_comments",
+  {
+    id: text("id").primaryKey(),
+    ticketId: text("ticket_id")
+      .notNull()
+      .references(() => tickets.id, { onDelete: "cascade" }),
+    author: text("author").notNull(),
+    /** "agent" (the team) or "customer" (the requester, relayed by the team or an integration). */
+    authorKind: text("author_kind", { enum: ["agent", "customer"] }).notNull(),
+    visibility: text("visibility", { enum: ["public", "internal"] }).notNull(),
+    /** "comment", or "resolution" for the note resolve_ticket records. */
+    kind: text("kind", { enum: ["comment", "resolution"] }).notNull(),
+    body: text("body").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (table) => [index("ticket_comments_by_ticket").on(table.ticketId, table.createdAt)],
+);
+
+/** What happened to a ticket, in order: the SLA engine replays these to run its clocks. */
+export const ticketEvents = sqliteTable(
+  "ticket_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    ticketId: text("ticket_id")
+      .notNull()
+      .references(() => tickets.id, { onDelete: "cascade" }),
+    type: text("type", { enum: ["created", "first_response", "status_changed", "resolved", "reopened", "assigned", "priority_changed", "escalated"] }).notNull(),
+    /** The ticket's status after the event. */
+    status: text("status", { enum: ["new", "open", "pending", "on_hold", "solved", "closed"] }).notNull(),
+    /** JSON object: from/to values, escalation id… */
+    details: text("details").notNull(),
+    actor: text("actor").notNull(),
+    at: text("at").notNull(),
+  },
+  (table) => [index("ticket_events_by_ticket").on(table.ticketId, table.at, table.id)],
+);
+
+/** A knowledge-base article; its title, body, category and tags are those of the current version. */
+export const kbArticles = sqliteTable(
+  "kb_articles",
+  {
+    id: text("id").primaryKey(),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    category: text("category").notNull(),
+    /** JSON array of lowercase tags. */
+    tags: text("tags").notNull(),
+    status: text("status", { enum: ["draft", "published", "archived"] }).notNull(),
+    version: integer("version").notNull(),
+    helpfulVotes: integer("helpful_votes").notNull(),
+    notHelpfulVotes: integer("not_helpful_votes").notNull(),
+    publishedAt: text("published_at"),
+    archivedAt: text("archived_at"),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [index("kb_articles_by_status").on(table.status, table.category)],
+);
+
+/** Every version of an article as written; version 1 is the first draft. */
+export const kbArticleVersions = sqliteTable(
+  "kb_article_versions",
+  {
+    articleId: text("article_id")
+      .notNull()
+      .references(() => kbArticles.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    category: text("category").notNull(),
+    tags: text("tags").notNull(),
+    note: text("note").notNull(),
+    editedBy: text("edited_by").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.articleId, table.version] })],
+);
+
+/** One helpful / not-helpful vote per voter and article; voting again changes it. */
+export const kbVotes = sqliteTable(
+  "kb_votes",
+  {
+    articleId: text("article_id")
+      .notNull()
+      .references(() => kbArticles.id, { onDelete: "cascade" }),
+    voter: text("voter").notNull(),
+    helpful: integer("helpful", { mode: "boolean" }).notNull(),
+    votedAt: text("voted_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.articleId, table.voter] })],
+);

@@ -8,6 +8,7 @@ import { onboardingTools } from "./onboarding";
 import { playbookTools } from "./playbooks";
 import { retentionTools } from "./retention";
 import { segmentationTools } from "./segmentation";
+import { supportTools } from "./support";
 import { touchpointTools } from "./touchpoints";
 
 /** Every tool the product offers, in the order clients list them. */
@@ -18,6 +19,7 @@ export const catalog: readonly Tool[] = [
   ...engagementTools,
   ...touchpointTools,
   ...retentionTools,
+  ...supportTools,
   ...playbookTools,
   ...eventTools,
   ...importTools,
