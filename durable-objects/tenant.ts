@@ -144,6 +144,7 @@ import { applyImportBatch, type ImportChunkResult } from "../src/db/imports";
 import type { ImportBatch } from "../src/import/rows";
 import {
   accountOfTicket,
+  sweepOpenTicketSla,
   addComment,
   assignTicket,
   closeTicket,
@@ -464,8 +465,8 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   /**
-   * The daily pass: a health snapshot of every account (the history trends are fitted on) and
-   * their trends, the playbooks over every account, renewal checkpoint tasks, and the purge of
+   * The daily pass: SLA clocks of idle open tickets, a health snapshot of every account (the
+   * history trends are fitted on) and their trends, the playbooks over every account, renewal checkpoint tasks, and the purge of
    * raw events past the retention window. Each step commits on its own; a failure throws, and
    * the runtime retries the alarm.
    */
@@ -476,6 +477,12 @@ export class TenantDO extends DurableObject<Env> {
     purgedEvents: number;
   }> {
     const { config } = this.healthModel();
+    // Idle tickets that passed their SLA since their last write count as breached from today.
+    const slaBreached = this.db.transaction((tx) => {
+      const accounts = sweepOpenTicketSla(tx, now);
+      refreshAccountFeatures(tx, accounts, now);
+      return accounts.length;
+    });
     const recompute = this.ctx.storage.transactionSync(() => {
       const result = recomputeHealth(this.ctx.storage, config, now);
       updateHealthTrends(this.ctx.storage, config.trendThresholdPer30Days, TREND_WINDOW_DAYS, now);
@@ -494,7 +501,7 @@ export class TenantDO extends DurableObject<Env> {
       userId: "system",
       via: "system",
       action: "daily_maintenance",
-      details: { scored: recompute.scored, accounts: recompute.accounts, tasks_opened: playbooks.created + renewalCheckpoints.opened, purged_events: purgedEvents },
+      details: { scored: recompute.scored, accounts: recompute.accounts, newly_breached_accounts: slaBreached, tasks_opened: playbooks.created + renewalCheckpoints.opened, purged_events: purgedEvents },
     });
     return { health: recompute, playbooks, renewalCheckpoints, purgedEvents };
   }

@@ -87,3 +87,21 @@ describe("scheduled maintenance", () => {
     expect(tasks).toBe(1);
   });
 });
+
+describe("the daily SLA sweep", () => {
+  it("flags an idle open ticket that passed its due time since its last write, and the account's health sees it", async () => {
+    const { stub, ok } = await setup("Sweep Co");
+    const id = ((await ok("register_client", { client_name: "Idle", company_name: "Idle" })).client as { client_id: string }).client_id;
+    await ok("create_ticket", { client_id: id, subject: "Cannot log in", description: "Since this morning", priority: "P2", category: "technical_issue" });
+    const before = await runInDurableObject(stub, (_i: TenantDO, s) => s.storage.sql.exec<{ b: number }>("SELECT sla_breached AS b FROM tickets").one().b);
+    expect(before).toBe(0);
+    // Three days on, nobody has answered: the sweep re-clocks it.
+    await stub.runMaintenance(new Date(Date.now() + 3 * DAY));
+    const after = await runInDurableObject(stub, (_i: TenantDO, s) => ({
+      breached: s.storage.sql.exec<{ b: number }>("SELECT sla_breached AS b FROM tickets").one().b,
+      feature: s.storage.sql.exec<{ n: number | null }>("SELECT sla_breaches_90d AS n FROM account_features WHERE account_id = ?", id).one().n,
+    }));
+    expect(after.breached).toBe(1);
+    expect(after.feature).toBe(1);
+  });
+});

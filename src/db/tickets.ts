@@ -418,6 +418,25 @@ function refreshSla(db: TenantDb, ticketId: string, now: Date): void {
     .run();
 }
 
+/**
+ * The daily sweep: an idle open ticket can pass its due time without any write, so every open
+ * ticket not yet flagged is re-clocked. Returns the accounts whose tickets newly breached, for
+ * the caller to refresh their health inputs.
+ */
+export function sweepOpenTicketSla(db: TenantDb, now = new Date()): string[] {
+  const open = db
+    .select({ id: tickets.id, accountId: tickets.accountId })
+    .from(tickets)
+    .where(and(notInArray(tickets.status, ["solved", "closed"]), eq(tickets.slaBreached, false)))
+    .all();
+  const touched = new Set<string>();
+  for (const ticket of open) {
+    refreshSla(db, ticket.id, now);
+    if (requireTicket(db, ticket.id).slaBreached) touched.add(ticket.accountId);
+  }
+  return [...touched];
+}
+
 /** Open load per agent: tickets not solved or closed. */
 function openLoad(db: TenantDb, agents: readonly string[]): Map<string, number> {
   const load = new Map(agents.map((a) => [a, 0]));
