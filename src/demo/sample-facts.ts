@@ -1,11 +1,13 @@
 import type { Account } from "../db/accounts";
 import type { IncomingUsageEvent } from "../db/usage-events";
+import type { NewTicket } from "../db/tickets";
 import type { NewTouchpoint } from "../db/touchpoints";
 import { seededRandom } from "./sample-accounts";
 
 /**
  * Sample facts for the demo workspace's accounts: contacts, contracts, invoices (as the CSV the
- * import API takes), product usage (as the events endpoint receives it) and touchpoints. They go
+ * import API takes), product usage (as the events endpoint receives it), touchpoints and support
+ * tickets (opened, answered, resolved and rated through the ticket lifecycle). They go
  * in through the product's own write paths, so the demo's health scores, risks and trends are
  * computed exactly as a real workspace's would be. Each account gets a profile (thriving,
  * steady, struggling) that shapes its facts; nothing here is a score.
@@ -15,13 +17,30 @@ const DAY = 86_400_000;
 const FEATURES = ["dashboards", "reports", "alerts", "exports", "integrations", "automations", "api", "sso"] as const;
 type Profile = "thriving" | "steady" | "struggling";
 
+/** A support ticket's story: opened, maybe answered, resolved and rated. */
+export interface SampleTicket {
+  ticket: NewTicket;
+  respondedAt: string | null;
+  resolvedAt: string | null;
+  rating: number | null;
+}
+
 export interface SampleFacts {
   contactsCsv: string;
   contractsCsv: string;
   invoicesCsv: string;
   usage: Omit<IncomingUsageEvent, "index">[];
   touchpoints: NewTouchpoint[];
+  tickets: SampleTicket[];
 }
+
+const TICKET_SUBJECTS = [
+  ["Export to CSV times out", "technical_issue"],
+  ["Invoice shows the wrong seat count", "billing"],
+  ["How do I set up SSO?", "how_to"],
+  ["Dashboard widgets load slowly", "technical_issue"],
+  ["Integration sync stopped", "integration"],
+] as const;
 
 function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
@@ -38,6 +57,7 @@ export function sampleFacts(accounts: readonly Account[], now = Date.now(), seed
   const invoices: (string | number)[][] = [["external_id", "client_id", "number", "amount", "currency", "issued_on", "due_on", "paid_on", "status"]];
   const usage: Omit<IncomingUsageEvent, "index">[] = [];
   const touchpoints: NewTouchpoint[] = [];
+  const tickets: SampleTicket[] = [];
 
   accounts.forEach((account, i) => {
     if (account.status === "churned") return;
@@ -105,9 +125,27 @@ export function sampleFacts(accounts: readonly Account[], now = Date.now(), seed
         source: "demo",
       });
     }
+    // Tickets over the last 80 days: struggling accounts file more, urgent ones, left open longer.
+    const ticketCount = profile === "struggling" ? 2 + Math.floor(random() * 2) : random() < 0.5 ? 1 : 0;
+    for (let t = 0; t < ticketCount; t++) {
+      const [subject, category] = TICKET_SUBJECTS[Math.floor(random() * TICKET_SUBJECTS.length)] ?? TICKET_SUBJECTS[0];
+      const opened = now - Math.floor(2 + random() * 78) * DAY;
+      const urgent = profile === "struggling" && random() < 0.5;
+      const open = profile === "struggling" && t === 0;
+      const slowReply = profile === "struggling" && random() < 0.5;
+      const respondedAt = new Date(opened + (slowReply ? 30 : 1) * 3_600_000).toISOString();
+      const resolvedAt = open ? null : new Date(opened + (urgent ? 2 : 1) * DAY).toISOString();
+      tickets.push({
+        ticket: { client_id: account.client_id, subject, description: "Reported by the customer.", priority: urgent ? "P1" : t % 2 === 0 ? "P3" : "P2", category, opened_at: new Date(opened).toISOString(), source: "demo" },
+        respondedAt: Date.parse(respondedAt) < now ? respondedAt : null,
+        resolvedAt: resolvedAt && Date.parse(resolvedAt) < now ? resolvedAt : null,
+        rating: open ? null : profile === "struggling" ? 2 + Math.floor(random() * 2) : 4 + Math.floor(random() * 2),
+      });
+    }
+
     if (profile !== "struggling") {
       touchpoints.push({ client_id: account.client_id, kind: "meeting", direction: "outbound", subject: "Success plan review", occurred_at: new Date(now - Math.floor(3 + random() * 20) * DAY).toISOString(), source: "demo" });
     }
   });
-  return { contactsCsv: csv(contacts), contractsCsv: csv(contracts), invoicesCsv: csv(invoices), usage, touchpoints };
+  return { contactsCsv: csv(contacts), contractsCsv: csv(contracts), invoicesCsv: csv(invoices), usage, touchpoints, tickets };
 }

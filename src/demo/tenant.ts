@@ -80,4 +80,12 @@ async function seedDemoFacts(tenant: TenantApi, actor: Actor): Promise<void> {
   }
   const logged = await tenant.logTouchpoints(facts.touchpoints, actor);
   if (!logged.ok) throw new Error(`demo touchpoints refused: ${logged.message}`);
+  for (const sample of facts.tickets) {
+    const created = await tenant.createTicket(sample.ticket, actor);
+    if (!created.ok) throw new Error(`demo ticket refused: ${created.message}`);
+    const id = created.value.ticket.ticket_id;
+    if (sample.respondedAt) await tenant.addTicketComment(id, { body: "Thanks, we are looking into it.", visibility: "public", author_kind: "agent", at: sample.respondedAt }, actor);
+    if (sample.resolvedAt) await tenant.resolveTicket(id, "Fixed and confirmed with the customer.", actor, sample.resolvedAt);
+    if (sample.resolvedAt && sample.rating !== null) await tenant.rateTicket(id, sample.rating, undefined, actor);
+  }
 }
