@@ -2,10 +2,12 @@ import { coreTools } from "./core";
 import type { Tool } from "./define";
 import { engagementTools } from "./engagement";
 import { eventTools } from "./events";
+import { feedbackTools } from "./feedback";
 import { healthTools } from "./health";
 import { importTools } from "./imports";
 import { playbookTools } from "./playbooks";
 import { retentionTools } from "./retention";
+import { revenueTools } from "./revenue";
 import { segmentationTools } from "./segmentation";
 
 /** Every tool the product offers, in the order clients list them. */
@@ -15,6 +17,7 @@ export const catalog: readonly Tool[] = [
   ...segmentationTools,
   ...engagementTools,
   ...retentionTools,
+  ...revenueTools, ...feedbackTools,
   ...playbookTools,
   ...eventTools,
   ...importTools,
