@@ -197,9 +197,11 @@ export function listFeedback(db: TenantDb, query: FeedbackQuery): { feedback: Fe
   if (query.kind) parts.push(sql`f.kind = ${query.kind}`);
   if (query.from) parts.push(sql`f.submitted_at >= ${query.from}`);
   if (query.to) parts.push(sql`f.submitted_at < ${query.to}`);
-  if (query.sentiment === "negative") parts.push(sql`f.sentiment < -0.05`);
-  if (query.sentiment === "positive") parts.push(sql`f.sentiment > 0.05`);
-  if (query.sentiment === "neutral") parts.push(sql`f.sentiment BETWEEN -0.05 AND 0.05`);
+  // The engine's label cut-offs: negative and very negative below −0.2, positive and very positive from 0.2.
+  const { positive, neutral } = sentiment.SENTIMENT_LABEL_CUTOFFS;
+  if (query.sentiment === "negative") parts.push(sql`f.sentiment < ${neutral}`);
+  if (query.sentiment === "positive") parts.push(sql`f.sentiment >= ${positive}`);
+  if (query.sentiment === "neutral") parts.push(sql`f.sentiment >= ${neutral} AND f.sentiment < ${positive}`);
   if (query.cursor) {
     const c = decodeCursor(query.cursor);
     parts.push(sql`(f.submitted_at < ${c.at} OR (f.submitted_at = ${c.at} AND f.id < ${c.id}))`);

@@ -63,7 +63,7 @@ export const listFeedbackTool = defineTool({
     kind: kind.optional(),
     from: z.iso.datetime({ offset: true, message: "from must be an ISO 8601 date-time" }).optional(),
     to: z.iso.datetime({ offset: true, message: "to must be an ISO 8601 date-time" }).optional(),
-    sentiment: z.enum(["negative", "neutral", "positive"]).optional(),
+    sentiment: z.enum(["negative", "neutral", "positive"]).optional().describe("negative: below −0.2; positive: 0.2 or above; neutral: between"),
     limit: z.number().int().min(1).max(200, "limit is at most 200").default(50),
     cursor: z.string().max(500).optional().describe("next_cursor from the previous page"),
   }),
@@ -195,7 +195,7 @@ export const getVoiceOfCustomerReport = defineTool({
   description:
     "One report for a period: NPS, CSAT and CES against the previous period, detractor accounts by ARR, sentiment, themes, the feature requests and bugs carrying the most ARR, " +
     "the most negative and most positive comments (quotes), and the open product insights with their support.",
-  input: z.object({ days, tier: tier.optional(), limit: z.number().int().min(1).max(20, "limit is at most 20").default(5) }),
+  input: z.object({ days, limit: z.number().int().min(1).max(20, "limit is at most 20").default(5) }),
   output: z.object({
     period: z.object({ from: z.string(), to: z.string(), previous_from: z.string(), days: z.number().int() }),
     scores: z.object({ nps: change.extend({ responses: z.number().int() }), csat_percent: change.extend({ responses: z.number().int() }), ces_mean: change.extend({ responses: z.number().int() }) }),
@@ -213,7 +213,7 @@ export const getVoiceOfCustomerReport = defineTool({
   rest: { method: "GET", path: "/feedback/voice-of-customer" },
   async handler({ tenant }, input) {
     const [insights, satisfaction, negative, positive, open] = await Promise.all([
-      tenant.feedbackInsights({ tier: input.tier, days: input.days, limit: input.limit }).then(unwrap),
+      tenant.feedbackInsights({ days: input.days, limit: input.limit }).then(unwrap),
       tenant.satisfaction(null, input.days).then(unwrap),
       tenant.listFeedback({ sentiment: "negative", from: new Date(Date.now() - input.days * 86_400_000).toISOString(), limit: 200 }).then(unwrap),
       tenant.listFeedback({ sentiment: "positive", from: new Date(Date.now() - input.days * 86_400_000).toISOString(), limit: 200 }).then(unwrap),
