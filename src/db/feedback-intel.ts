@@ -425,7 +425,7 @@ export function createInsight(db: TenantDb, input: NewInsight, actor: string, no
     .values({ id, title: input.title, description: input.description, category: input.category, status: input.status, theme: input.theme ?? null, createdBy: actor, createdAt: at, updatedAt: at })
     .run();
   db.insert(productInsightFeedback)
-    .values(ids.map((feedbackId) => ({ insightId: id, feedbackId })))
+    .values(ids.map((feedbackId) => ({ id: newId("ifb"), insightId: id, feedbackId })))
     .run();
   return {
     insight_id: id,

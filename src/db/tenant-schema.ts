@@ -527,10 +527,11 @@ export const productInsights = sqliteTable(
   (table) => [index("product_insights_by_status").on(table.status, table.createdAt)],
 );
 
-/** The feedback that supports a product insight. */
+/** The feedback that supports a product insight (one row per link; createInsight links each feedback once). */
 export const productInsightFeedback = sqliteTable(
   "product_insight_feedback",
   {
+    id: text("id").primaryKey(),
     insightId: text("insight_id")
       .notNull()
       .references(() => productInsights.id, { onDelete: "cascade" }),
@@ -538,5 +539,5 @@ export const productInsightFeedback = sqliteTable(
       .notNull()
       .references(() => feedback.id, { onDelete: "cascade" }),
   },
-  (table) => [primaryKey({ columns: [table.insightId, table.feedbackId] }), index("product_insight_feedback_by_feedback").on(table.feedbackId)],
+  (table) => [index("product_insight_feedback_by_insight").on(table.insightId), index("product_insight_feedback_by_feedback").on(table.feedbackId)],
 );
