@@ -188,6 +188,36 @@ import {
   type NewArticle,
   type SearchResult,
 } from "../src/db/knowledge-base";
+import {
+  expansionOpportunities,
+  lifetimeValueReport,
+  renewalForecast,
+  renewalsDue,
+  revenueExpansion,
+  type AccountFilter,
+  type ExpansionReport,
+  type RevenueGranularity,
+  type LifetimeValueReport,
+  type PlanLimit,
+  type RenewalsDue,
+  type RevenuePeriod,
+} from "../src/db/revenue";
+import {
+  createInsight,
+  csMetrics,
+  feedbackInsights,
+  insertFeedback,
+  listFeedback,
+  listInsights,
+  type FeedbackInsights,
+  type FeedbackItem,
+  type FeedbackQuery,
+  type MetricsRow,
+  type NewFeedback,
+  type NewInsight,
+  type ProductInsight,
+} from "../src/db/feedback-intel";
+import type { expansion, renewals } from "../src/analytics";
 import type { Env } from "../src/env";
 import { createPlan, findPlan, planProgress, updateMilestone, type MilestoneChanges, type NewPlan, type Plan, type Progress, type UsageFirstValue } from "../src/db/onboarding";
 import {
@@ -1407,6 +1437,73 @@ export class TenantDO extends DurableObject<Env> {
 
   searchArticles(options: { query: string; category?: string; status: ArticleStatus[]; limit: number }): Outcome<{ terms: string[]; results: SearchResult[]; total_matches: number }> {
     return attempt(() => searchArticles(this.db, options));
+  }
+
+  // --- revenue & feedback ---
+
+  renewalsDue(options: AccountFilter & { days: number; limit: number }): Outcome<RenewalsDue> {
+    return attempt(() => renewalsDue(this.db, this.healthModel().config, options, new Date()));
+  }
+
+  renewalForecast(options: AccountFilter & { months: number }): Outcome<renewals.RenewalForecast> {
+    return attempt(() => renewalForecast(this.db, this.healthModel().config, options, new Date()));
+  }
+
+  expansionOpportunities(
+    options: AccountFilter & { accountId?: string; catalog: expansion.CatalogProduct[]; limits: PlanLimit[]; types?: expansion.ExpansionType[]; includeHeldBack: boolean; limit: number },
+  ): Outcome<ExpansionReport> {
+    return attempt(() => expansionOpportunities(this.db, this.healthModel().config, options, new Date()));
+  }
+
+  revenueExpansion(options: AccountFilter & { granularity: RevenueGranularity; periods: number }): Outcome<{ periods: RevenuePeriod[]; total: RevenuePeriod; accounts: number }> {
+    return attempt(() => revenueExpansion(this.db, options, new Date()));
+  }
+
+  lifetimeValue(options: AccountFilter & { accountId?: string; grossMargin?: number; limit: number }): Outcome<LifetimeValueReport> {
+    return attempt(() => lifetimeValueReport(this.db, this.healthModel().config, options, new Date()));
+  }
+
+  submitFeedback(input: NewFeedback, actor: Actor): Outcome<FeedbackItem> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const item = insertFeedback(tx, input, actor.userId, new Date());
+        recordAudit(tx, { ...actor, action: "submit_feedback", targetId: item.feedback_id, details: { client_id: item.client_id, kind: item.kind, score: item.score } });
+        this.factsChanged(tx, [item.client_id]);
+        return item;
+      }),
+    );
+  }
+
+  listFeedback(query: FeedbackQuery): Outcome<{ feedback: FeedbackItem[]; next_cursor: string | null }> {
+    return attempt(() => {
+      if (query.client_id) requireAccount(this.db, query.client_id);
+      return listFeedback(this.db, query);
+    });
+  }
+
+  feedbackInsights(options: AccountFilter & { accountId?: string; days: number; limit: number }): Outcome<FeedbackInsights> {
+    return attempt(() => {
+      if (options.accountId) requireAccount(this.db, options.accountId);
+      return feedbackInsights(this.db, options, new Date());
+    });
+  }
+
+  createProductInsight(input: NewInsight, actor: Actor): Outcome<ProductInsight> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const insight = createInsight(tx, input, actor.userId, new Date());
+        recordAudit(tx, { ...actor, action: "create_product_insight", targetId: insight.insight_id, details: { title: input.title, category: input.category, feedback_ids: insight.feedback_ids } });
+        return insight;
+      }),
+    );
+  }
+
+  listProductInsights(query: { status?: string; category?: string; client_id?: string; limit: number }): Outcome<ProductInsight[]> {
+    return attempt(() => listInsights(this.db, query));
+  }
+
+  csMetrics(options: { granularity: RevenueGranularity; periods: number; by: "all" | "tier" }): Outcome<MetricsRow[]> {
+    return attempt(() => csMetrics(this.db, options, new Date()));
   }
 }
 

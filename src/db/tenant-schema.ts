@@ -741,3 +741,38 @@ export const kbVotes = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.articleId, table.voter] })],
 );
+
+// --- revenue & feedback ---
+
+/** A product insight a team records from customer feedback (a request, a bug pattern, a UX problem). */
+export const productInsights = sqliteTable(
+  "product_insights",
+  {
+    id: text("id").primaryKey(),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    category: text("category", { enum: ["feature_request", "bug", "usability", "performance", "integration", "other"] }).notNull(),
+    status: text("status", { enum: ["new", "planned", "in_progress", "shipped", "declined"] }).notNull(),
+    /** The theme it came from (get_feedback_insights), if any. */
+    theme: text("theme"),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [index("product_insights_by_status").on(table.status, table.createdAt)],
+);
+
+/** The feedback that supports a product insight (one row per link; createInsight links each feedback once). */
+export const productInsightFeedback = sqliteTable(
+  "product_insight_feedback",
+  {
+    id: text("id").primaryKey(),
+    insightId: text("insight_id")
+      .notNull()
+      .references(() => productInsights.id, { onDelete: "cascade" }),
+    feedbackId: text("feedback_id")
+      .notNull()
+      .references(() => feedback.id, { onDelete: "cascade" }),
+  },
+  (table) => [index("product_insight_feedback_by_insight").on(table.insightId), index("product_insight_feedback_by_feedback").on(table.feedbackId)],
+);

@@ -2,11 +2,13 @@ import { coreTools } from "./core";
 import type { Tool } from "./define";
 import { engagementTools } from "./engagement";
 import { eventTools } from "./events";
+import { feedbackTools } from "./feedback";
 import { healthTools } from "./health";
 import { importTools } from "./imports";
 import { onboardingTools } from "./onboarding";
 import { playbookTools } from "./playbooks";
 import { retentionTools } from "./retention";
+import { revenueTools } from "./revenue";
 import { segmentationTools } from "./segmentation";
 import { supportTools } from "./support";
 import { touchpointTools } from "./touchpoints";
@@ -20,6 +22,8 @@ export const catalog: readonly Tool[] = [
   ...touchpointTools,
   ...retentionTools,
   ...supportTools,
+  ...revenueTools,
+  ...feedbackTools,
   ...playbookTools,
   ...eventTools,
   ...importTools,
