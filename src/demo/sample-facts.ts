@@ -1,5 +1,6 @@
 import type { Account } from "../db/accounts";
 import type { IncomingUsageEvent } from "../db/usage-events";
+import type { NewFeedback } from "../db/feedback-intel";
 import type { NewTicket } from "../db/tickets";
 import type { NewTouchpoint } from "../db/touchpoints";
 import { seededRandom } from "./sample-accounts";
@@ -7,7 +8,7 @@ import { seededRandom } from "./sample-accounts";
 /**
  * Sample facts for the demo workspace's accounts: contacts, contracts, invoices (as the CSV the
  * import API takes), product usage (as the events endpoint receives it), touchpoints and support
- * tickets (opened, answered, resolved and rated through the ticket lifecycle). They go
+ * tickets (opened, answered, resolved and rated through the ticket lifecycle) and survey answers. They go
  * in through the product's own write paths, so the demo's health scores, risks and trends are
  * computed exactly as a real workspace's would be. Each account gets a profile (thriving,
  * steady, struggling) that shapes its facts; nothing here is a score.
@@ -32,7 +33,14 @@ export interface SampleFacts {
   usage: Omit<IncomingUsageEvent, "index">[];
   touchpoints: NewTouchpoint[];
   tickets: SampleTicket[];
+  feedback: NewFeedback[];
 }
+
+const COMMENTS = {
+  thriving: ["The new dashboards save our team hours every week.", "Support was fast and friendly, great onboarding.", "Love the automations, reporting is much easier now."],
+  steady: ["Works well, though exports could be faster.", "Good product; we would like more integrations.", "Solid, but the reports page is a bit slow."],
+  struggling: ["Billing errors again and slow support, very frustrating.", "The integration keeps breaking and nobody follows up.", "Too expensive for what we use; exports time out."],
+} as const;
 
 const TICKET_SUBJECTS = [
   ["Export to CSV times out", "technical_issue"],
@@ -58,6 +66,7 @@ export function sampleFacts(accounts: readonly Account[], now = Date.now(), seed
   const usage: Omit<IncomingUsageEvent, "index">[] = [];
   const touchpoints: NewTouchpoint[] = [];
   const tickets: SampleTicket[] = [];
+  const feedback: NewFeedback[] = [];
 
   accounts.forEach((account, i) => {
     if (account.status === "churned") return;
@@ -143,9 +152,20 @@ export function sampleFacts(accounts: readonly Account[], now = Date.now(), seed
       });
     }
 
+    // An NPS answer with a comment this quarter and, for some, one the quarter before.
+    const npsNow = profile === "thriving" ? 9 + Math.floor(random() * 2) : profile === "steady" ? 7 + Math.floor(random() * 2) : 2 + Math.floor(random() * 5);
+    const comments = COMMENTS[profile];
+    feedback.push({ client_id: account.client_id, kind: "nps", score: npsNow, text: comments[Math.floor(random() * comments.length)], source: "survey", submitted_at: new Date(now - Math.floor(5 + random() * 60) * DAY).toISOString() });
+    if (random() < 0.6) {
+      feedback.push({ client_id: account.client_id, kind: "nps", score: Math.min(10, npsNow + (profile === "struggling" ? 3 : 0)), source: "survey", submitted_at: new Date(now - Math.floor(100 + random() * 60) * DAY).toISOString() });
+    }
+    if (random() < 0.3) {
+      feedback.push({ client_id: account.client_id, kind: "feature_request", text: random() < 0.5 ? "Please add a Salesforce integration." : "We need scheduled exports to S3.", source: "csm" });
+    }
+
     if (profile !== "struggling") {
       touchpoints.push({ client_id: account.client_id, kind: "meeting", direction: "outbound", subject: "Success plan review", occurred_at: new Date(now - Math.floor(3 + random() * 20) * DAY).toISOString(), source: "demo" });
     }
   });
-  return { contactsCsv: csv(contacts), contractsCsv: csv(contracts), invoicesCsv: csv(invoices), usage, touchpoints, tickets };
+  return { contactsCsv: csv(contacts), contractsCsv: csv(contracts), invoicesCsv: csv(invoices), usage, touchpoints, tickets, feedback };
 }

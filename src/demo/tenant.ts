@@ -88,4 +88,8 @@ async function seedDemoFacts(tenant: TenantApi, actor: Actor): Promise<void> {
     if (sample.resolvedAt) await tenant.resolveTicket(id, "Fixed and confirmed with the customer.", actor, sample.resolvedAt);
     if (sample.resolvedAt && sample.rating !== null) await tenant.rateTicket(id, sample.rating, undefined, actor);
   }
+  for (const answer of facts.feedback) {
+    const submitted = await tenant.submitFeedback(answer, actor);
+    if (!submitted.ok) throw new Error(`demo feedback refused: ${submitted.message}`);
+  }
 }
