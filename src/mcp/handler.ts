@@ -23,7 +23,7 @@ function handlerFor(env: Env): McpHandler {
       ({ authInfo }) => {
         const props = authInfo?.extra?.props;
         if (!isAuthProps(props)) throw new TypeError("MCP request reached the server without verified props");
-        return buildMcpServer(env, props, authInfo?.clientId ?? "unknown");
+        return buildMcpServer(env, props, authInfo?.clientId ?? "unknown", authInfo?.scopes ?? []);
       },
       {
         route: "/mcp",

@@ -2,6 +2,7 @@ import { McpServer, requireScopes } from "@modelcontextprotocol/server";
 import type { AuthProps } from "../auth/props";
 import type { Env } from "../env";
 import { catalog } from "../tools/catalog";
+import { registerResourcesAndPrompts } from "./resources";
 import { withCachedJsonSchema } from "./schema-cache";
 import { toolContext } from "../tools/context";
 import { ToolError } from "../tools/define";
@@ -32,7 +33,7 @@ const registrations = catalog.map((tool) => ({
  * A fresh MCP server for one request, bound to the caller's tenant. Only registration
  * happens here; every schema was built once at module load.
  */
-export function buildMcpServer(env: Env, user: AuthProps, clientId: string): McpServer {
+export function buildMcpServer(env: Env, user: AuthProps, clientId: string, scopes: readonly string[] = []): McpServer {
   const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS, capabilities: { tools: {} } });
   const context = toolContext(env, user, `mcp:${clientId}`);
   for (const { tool, config } of registrations) {
@@ -54,5 +55,6 @@ export function buildMcpServer(env: Env, user: AuthProps, clientId: string): Mcp
       },
     );
   }
+  registerResourcesAndPrompts(server, context, scopes);
   return server;
 }

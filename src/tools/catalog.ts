@@ -1,3 +1,4 @@
+import { communicationTools } from "./communication";
 import { coreTools } from "./core";
 import type { Tool } from "./define";
 import { engagementTools } from "./engagement";
@@ -18,6 +19,7 @@ export const catalog: readonly Tool[] = [
   ...playbookTools,
   ...eventTools,
   ...importTools,
+  ...communicationTools,
 ];
 
 export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));
