@@ -198,8 +198,9 @@ export function registerResourcesAndPrompts(server: McpServer, context: ToolCont
     async (uri) => guarded("reading the health model", async () => json(uri.href, await getHealthModel.execute(context, {}))),
   );
 
+  // completable() marks the schema it is given, so each server gets its own copy of the field.
   const argsSchema = z.object({
-    client_id: completable(clientId, (value) => completeAccountIds(context, value, canRead)),
+    client_id: completable(clientId.describe("The account's id (list_clients, or let the client complete it)"), (value) => completeAccountIds(context, value, canRead)),
   });
   for (const [name, spec] of Object.entries(INSTRUCTIONS) as [PromptName, (typeof INSTRUCTIONS)[PromptName]][]) {
     server.registerPrompt(name, { title: spec.title, description: spec.description, argsSchema, scopeChallenge }, async ({ client_id }): Promise<GetPromptResult> =>
