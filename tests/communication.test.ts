@@ -106,6 +106,8 @@ describe("email campaigns", () => {
     // Beta has no CSM: the token renders empty and the preview says so.
     expect(bob?.body).toBe("Hi Bob,  here about Beta Ltd (enterprise). Ask about the loyalty discount.");
     expect(plan.preview.find((r) => r.email === "bob@beta.test")?.missing_tokens).toEqual(["csm_name"]);
+    expect(bob?.missing_tokens).toEqual(["csm_name"]);
+    expect(jane?.missing_tokens).toEqual([]);
     expect(jane?.status).toBe("not_sent");
 
     const listed = await ok<{ campaigns: { campaign_id: string; status: string }[] }>(team.token, "list_campaigns", {});
@@ -293,6 +295,60 @@ describe("workflows", () => {
     const tasks = (await ok<{ tasks: Task[] }>(team.token, "list_tasks", { client_id: id })).tasks;
     expect(tasks.map((t) => t.title)).toEqual(["Call Acme about the P1"]);
     expect(tasks[0]?.description).toContain('ticket "Ticket tk_p1" (P1) was opened');
+  });
+});
+
+describe("workflows on health", () => {
+  it("fires when a fact change moves the account into another health band", async () => {
+    const team = await newTeam("Workflow Band Co");
+    const id = await register(team.token, { client_name: "Acme", csm_assigned: "Casey" });
+    // The last two-way touch was 200 days ago (a fixture: no touchpoint tool yet).
+    await inTenant(team.tenantId, (db) =>
+      db
+        .insert(schema.touchpoints)
+        .values({
+          id: "tp_old",
+          accountId: id,
+          contactId: null,
+          externalId: null,
+          kind: "meeting",
+          direction: "outbound",
+          subject: "Kick-off",
+          occurredAt: new Date(Date.now() - 200 * 86_400_000).toISOString(),
+          openedAt: null,
+          clickedAt: null,
+          repliedAt: null,
+          source: "test",
+          createdBy: "test",
+        })
+        .run(),
+    );
+    await ok(team.token, "update_client_info", { client_id: id, updates: { industry: "Retail" } });
+    const before = await ok<{ client: { health_score: number | null } }>(team.token, "get_client_overview", { client_id: id });
+    expect(before.client.health_score).not.toBeNull();
+    const workflow = await ok<{ workflow: { workflow_id: string } }>(team.token, "create_workflow", {
+      name: "Band moves",
+      trigger: { type: "health_band_changed" },
+      actions: [{ type: "create_task", title: "Health of {{client_name}} moved", owner: "csm", due_in_days: 2 }],
+    });
+    // A business review held now is a meeting touchpoint: the fact change rescored the account.
+    const review = await ok<{ review: { review_id: string } }>(team.token, "schedule_business_review", {
+      client_id: id,
+      review_type: "ad_hoc",
+      scheduled_for: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    await ok(team.token, "record_business_review_outcome", { review_id: review.review.review_id, summary: "Reconnected", held_at: new Date().toISOString() });
+    const snapshots = await inTenant(team.tenantId, (db) =>
+      db.select().from(schema.healthSnapshots).all().filter((row) => row.accountId === id).sort((a, b) => (a.computedAt < b.computedAt ? -1 : a.computedAt > b.computedAt ? 1 : a.id - b.id)),
+    );
+    const [previous, current] = snapshots.slice(-2);
+    expect(previous?.band).not.toBe(current?.band);
+    const tasks = (await ok<{ tasks: Task[] }>(team.token, "list_tasks", { client_id: id, source: `workflow:${workflow.workflow.workflow_id}` })).tasks;
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({ title: "Health of Acme moved", owner: "Casey" });
+    expect(tasks[0]?.description).toContain(`health band changed from ${String(previous?.band)} to ${String(current?.band)}`);
+    const runs = await ok<{ workflows: { run_count: number }[] }>(team.token, "list_workflows", {});
+    expect(runs.workflows[0]?.run_count).toBe(1);
   });
 });
 

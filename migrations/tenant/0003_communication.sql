@@ -26,8 +26,8 @@ CREATE TABLE `advocates` (
 	FOREIGN KEY (`contact_id`) REFERENCES `contacts`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `advocates_contact_id_unique` ON `advocates` (`contact_id`);--> statement-breakpoint
 CREATE INDEX `advocates_by_points` ON `advocates` (`points`);--> statement-breakpoint
+CREATE INDEX `advocates_by_contact` ON `advocates` (`contact_id`);--> statement-breakpoint
 CREATE TABLE `business_reviews` (
 	`id` text PRIMARY KEY NOT NULL,
 	`account_id` text NOT NULL,
@@ -56,6 +56,7 @@ CREATE TABLE `campaign_recipients` (
 	`name` text NOT NULL,
 	`subject` text NOT NULL,
 	`body` text NOT NULL,
+	`missing_tokens` text NOT NULL,
 	`status` text NOT NULL,
 	PRIMARY KEY(`campaign_id`, `contact_id`),
 	FOREIGN KEY (`campaign_id`) REFERENCES `campaigns`(`id`) ON UPDATE no action ON DELETE cascade

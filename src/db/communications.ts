@@ -432,6 +432,7 @@ export function createCampaign(
           name: r.name,
           subject: r.subject,
           body: r.body,
+          missingTokens: JSON.stringify(r.missing_tokens),
           status,
         })),
       )
@@ -482,6 +483,7 @@ export function getCampaign(db: TenantDb, id: string, limit: number): { campaign
       name: campaignRecipients.name,
       subject: campaignRecipients.subject,
       body: campaignRecipients.body,
+      missingTokens: campaignRecipients.missingTokens,
       status: campaignRecipients.status,
       clientName: accounts.name,
     })
@@ -501,7 +503,7 @@ export function getCampaign(db: TenantDb, id: string, limit: number): { campaign
       name: r.name,
       subject: r.subject,
       body: r.body,
-      missing_tokens: [],
+      missing_tokens: JSON.parse(r.missingTokens) as string[],
       status: r.status,
     })),
     recipients_shown: recipients.length,

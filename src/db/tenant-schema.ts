@@ -550,6 +550,8 @@ export const campaignRecipients = sqliteTable(
     name: text("name").notNull(),
     subject: text("subject").notNull(),
     body: text("body").notNull(),
+    /** JSON array of the tokens this recipient had no value for (rendered empty). */
+    missingTokens: text("missing_tokens").notNull(),
     status: text("status", { enum: ["not_sent", "scheduled", "sent"] }).notNull(),
   },
   (table) => [primaryKey({ columns: [table.campaignId, table.contactId] }), index("campaign_recipients_by_account").on(table.accountId)],
@@ -600,16 +602,16 @@ export const advocates = sqliteTable(
     accountId: text("account_id")
       .notNull()
       .references(() => accounts.id, { onDelete: "cascade" }),
+    /** One advocate per contact: enrollAdvocate refuses a second (not a unique index, so restores of any rows load). */
     contactId: text("contact_id")
       .notNull()
-      .unique()
       .references(() => contacts.id, { onDelete: "cascade" }),
     tier: text("tier", { enum: ["bronze", "silver", "gold", "platinum", "champion"] }).notNull(),
     points: integer("points").notNull(),
     enrolledAt: text("enrolled_at").notNull(),
     enrolledBy: text("enrolled_by").notNull(),
   },
-  (table) => [index("advocates_by_points").on(table.points)],
+  (table) => [index("advocates_by_points").on(table.points), index("advocates_by_contact").on(table.contactId)],
 );
 
 export const advocacyActivities = sqliteTable(
