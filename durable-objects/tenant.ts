@@ -218,6 +218,39 @@ import {
   type ProductInsight,
 } from "../src/db/feedback-intel";
 import type { expansion, renewals } from "../src/analytics";
+import {
+  createCampaign,
+  createNewsletter,
+  getCampaign,
+  listCampaigns,
+  readConfirmThreshold,
+  writeConfirmThreshold,
+  type Campaign,
+  type CampaignList,
+  type CampaignPlan,
+  type CampaignStatus,
+  type NewCampaign,
+  type NewNewsletter,
+  type Newsletter,
+  type RenderedRecipient,
+} from "../src/db/communications";
+import { createWorkflow, listWorkflows, runWorkflows, workflowRunsOf, type NewWorkflow, type Workflow } from "../src/db/workflows";
+import {
+  advocacyLeaderboard,
+  enrollAdvocate,
+  recordActivity,
+  recordReviewOutcome,
+  scheduleReview,
+  type ActionItem,
+  type ActivityType,
+  type Advocate,
+  type AdvocacyActivity,
+  type AdvocateTier,
+  type Attendee,
+  type BusinessReview,
+  type ReviewType,
+} from "../src/db/advocacy";
+import { accountBrief, type AccountBrief } from "../src/db/account-brief";
 import type { Env } from "../src/env";
 import { createPlan, findPlan, planProgress, updateMilestone, type MilestoneChanges, type NewPlan, type Plan, type Progress, type UsageFirstValue } from "../src/db/onboarding";
 import {
@@ -598,6 +631,7 @@ export class TenantDO extends DurableObject<Env> {
     const { config } = this.healthModel();
     for (const id of ids) scoreAccount(db, id, config, now);
     runPlaybooks(db, now, ids);
+    runWorkflows(db, ids, now);
     this.writeThroughHealth(ids);
   }
 
@@ -1504,6 +1538,135 @@ export class TenantDO extends DurableObject<Env> {
 
   csMetrics(options: { granularity: RevenueGranularity; periods: number; by: "all" | "tier" }): Outcome<MetricsRow[]> {
     return attempt(() => csMetrics(this.db, options, new Date()));
+  }
+
+  // --- communication ---
+
+  /** Resolves, renders and (unless previewOnly) records a campaign; nothing is sent (delivery is not connected). */
+  createCampaign(input: NewCampaign, options: { previewOnly: boolean; confirm: boolean }, actor: Actor): Outcome<CampaignPlan> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const plan = createCampaign(tx, input, options, actor.userId);
+        if (plan.campaign) {
+          recordAudit(tx, {
+            ...actor,
+            action: "create_email_campaign",
+            targetId: plan.campaign.campaign_id,
+            details: { name: input.name, template_type: input.template_type, target: input.target, recipients: plan.recipient_count, status: plan.campaign.status },
+          });
+        }
+        return plan;
+      }),
+    );
+  }
+
+  listCampaigns(options: { status?: CampaignStatus; limit: number; cursor?: string }): Outcome<CampaignList> {
+    return attempt(() => listCampaigns(this.db, options));
+  }
+
+  getCampaign(id: string, limit: number): Outcome<{ campaign: Campaign; recipients: RenderedRecipient[]; recipients_shown: number }> {
+    return attempt(() => getCampaign(this.db, id, limit));
+  }
+
+  communicationSettings(): Outcome<{ confirm_threshold: number }> {
+    return attempt(() => ({ confirm_threshold: readConfirmThreshold(this.db) }));
+  }
+
+  updateCommunicationSettings(changes: { confirm_threshold: number }, actor: Actor): Outcome<{ confirm_threshold: number }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        writeConfirmThreshold(tx, changes.confirm_threshold, actor.userId);
+        recordAudit(tx, { ...actor, action: "update_communication_settings", targetId: "communications.confirm_threshold", details: { ...changes } });
+        return { confirm_threshold: readConfirmThreshold(tx) };
+      }),
+    );
+  }
+
+  createWorkflow(input: NewWorkflow, actor: Actor): Outcome<Workflow> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const workflow = createWorkflow(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "create_workflow", targetId: workflow.workflow_id, details: JSON.parse(JSON.stringify(input)) as { [key: string]: Json } });
+        return workflow;
+      }),
+    );
+  }
+
+  listWorkflows(runsPerWorkflow: number): Outcome<(Workflow & { recent_runs: ReturnType<typeof workflowRunsOf> })[]> {
+    return attempt(() => listWorkflows(this.db).map((workflow) => ({ ...workflow, recent_runs: workflowRunsOf(this.db, workflow.workflow_id, runsPerWorkflow) })));
+  }
+
+  enrollAdvocate(input: { client_id: string; contact_id: string; tier?: AdvocateTier }, actor: Actor): Outcome<Advocate> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const advocate = enrollAdvocate(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "enroll_advocate", targetId: advocate.advocate_id, details: { ...input } });
+        return advocate;
+      }),
+    );
+  }
+
+  recordAdvocacyActivity(
+    input: { advocate_id: string; activity_type: ActivityType; details: string; occurred_at?: string },
+    actor: Actor,
+  ): Outcome<{ activity: AdvocacyActivity; advocate: Advocate; tier_changed: boolean }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = recordActivity(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "record_advocacy_activity", targetId: input.advocate_id, details: { ...input, points: result.activity.points } });
+        return result;
+      }),
+    );
+  }
+
+  advocacyLeaderboard(options: { limit: number; client_id?: string }): Outcome<ReturnType<typeof advocacyLeaderboard>> {
+    return attempt(() => {
+      if (options.client_id) requireAccount(this.db, options.client_id);
+      return advocacyLeaderboard(this.db, options);
+    });
+  }
+
+  scheduleBusinessReview(
+    input: { client_id: string; review_type: ReviewType; scheduled_for: string; duration_minutes: number; attendees: Attendee[]; agenda?: string[]; objectives: string[] },
+    actor: Actor,
+  ): Outcome<BusinessReview> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const review = scheduleReview(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "schedule_business_review", targetId: review.review_id, details: JSON.parse(JSON.stringify(input)) as { [key: string]: Json } });
+        return review;
+      }),
+    );
+  }
+
+  /** The outcome, its action items as tasks and the meeting as a touchpoint (a fact: health inputs refresh). */
+  recordBusinessReviewOutcome(
+    input: { review_id: string; summary: string; satisfaction_rating?: number; action_items: ActionItem[]; next_review_date?: string; held_at?: string },
+    actor: Actor,
+  ): Outcome<{ review: BusinessReview; tasks: Task[] }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = recordReviewOutcome(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "record_business_review_outcome", targetId: input.review_id, details: JSON.parse(JSON.stringify(input)) as { [key: string]: Json } });
+        this.factsChanged(tx, [result.review.client_id]);
+        return result;
+      }),
+    );
+  }
+
+  createNewsletter(input: NewNewsletter, actor: Actor): Outcome<Newsletter> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const newsletter = createNewsletter(tx, input, actor.userId);
+        recordAudit(tx, { ...actor, action: "create_newsletter", targetId: newsletter.newsletter_id, details: { name: input.name, recipients: newsletter.recipient_count, status: newsletter.status } });
+        return newsletter;
+      }),
+    );
+  }
+
+  /** The account brief behind the account:// resource and the prompts. Reads only. */
+  accountBrief(id: string): Outcome<AccountBrief> {
+    return attempt(() => accountBrief(this.db, id, this.healthModel().config.bands));
   }
 }
 

@@ -776,3 +776,176 @@ export const productInsightFeedback = sqliteTable(
   },
   (table) => [index("product_insight_feedback_by_insight").on(table.insightId), index("product_insight_feedback_by_feedback").on(table.feedbackId)],
 );
+
+// --- communication ---
+
+/**
+ * An email campaign: recipients resolved from real contacts when it was created, each with the
+ * subject and body rendered for them. Email delivery is not connected yet, so a campaign is
+ * `not_sent` (or `scheduled` for later) and never claims to have been sent.
+ */
+export const campaigns = sqliteTable(
+  "campaigns",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    templateType: text("template_type").notNull(),
+    subject: text("subject").notNull(),
+    body: text("body").notNull(),
+    senderEmail: text("sender_email"),
+    /** JSON: {kind: "client_ids"|"segment"|"tier"|"workflow", ...}. */
+    target: text("target").notNull(),
+    status: text("status", { enum: ["not_sent", "scheduled", "sent"] }).notNull(),
+    statusReason: text("status_reason"),
+    scheduledFor: text("scheduled_for"),
+    recipientCount: integer("recipient_count").notNull(),
+    accountCount: integer("account_count").notNull(),
+    /** "manual" or "workflow:<id>". */
+    source: text("source").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (table) => [index("campaigns_by_created").on(table.createdAt, table.id)],
+);
+
+export const campaignRecipients = sqliteTable(
+  "campaign_recipients",
+  {
+    campaignId: text("campaign_id")
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
+    contactId: text("contact_id").notNull(),
+    accountId: text("account_id").notNull(),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    subject: text("subject").notNull(),
+    body: text("body").notNull(),
+    /** JSON array of the tokens this recipient had no value for (rendered empty). */
+    missingTokens: text("missing_tokens").notNull(),
+    status: text("status", { enum: ["not_sent", "scheduled", "sent"] }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.campaignId, table.contactId] }), index("campaign_recipients_by_account").on(table.accountId)],
+);
+
+/** A communication workflow: when `trigger` happens to an account that meets `conditions`, run `actions`. */
+export const workflows = sqliteTable("workflows", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  description: text("description").notNull(),
+  /** JSON of the trigger: health_band_changed, ticket_opened or renewal_window. */
+  trigger: text("trigger").notNull(),
+  /** JSON segment rule over account fields, or null for every account. */
+  conditions: text("conditions"),
+  /** JSON array of actions: create_task, record_campaign. */
+  actions: text("actions").notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  runCount: integer("run_count").notNull(),
+  lastRunAt: text("last_run_at"),
+  createdBy: text("created_by").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+/** Each time a workflow fired for an account and an event (the key makes it fire once per event). */
+export const workflowRuns = sqliteTable(
+  "workflow_runs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    eventKey: text("event_key").notNull(),
+    firedAt: text("fired_at").notNull(),
+    /** JSON: what each action did (task ids, campaign ids). */
+    result: text("result").notNull(),
+  },
+  (table) => [uniqueIndex("workflow_runs_once").on(table.workflowId, table.accountId, table.eventKey)],
+);
+
+/** A contact enrolled in the advocacy program, with their points. */
+export const advocates = sqliteTable(
+  "advocates",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    /** One advocate per contact: enrollAdvocate refuses a second (not a unique index, so restores of any rows load). */
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    tier: text("tier", { enum: ["bronze", "silver", "gold", "platinum", "champion"] }).notNull(),
+    points: integer("points").notNull(),
+    enrolledAt: text("enrolled_at").notNull(),
+    enrolledBy: text("enrolled_by").notNull(),
+  },
+  (table) => [index("advocates_by_points").on(table.points), index("advocates_by_contact").on(table.contactId)],
+);
+
+export const advocacyActivities = sqliteTable(
+  "advocacy_activities",
+  {
+    id: text("id").primaryKey(),
+    advocateId: text("advocate_id")
+      .notNull()
+      .references(() => advocates.id, { onDelete: "cascade" }),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    activityType: text("activity_type").notNull(),
+    details: text("details").notNull(),
+    basePoints: integer("base_points").notNull(),
+    multiplier: real("multiplier").notNull(),
+    points: integer("points").notNull(),
+    occurredAt: text("occurred_at").notNull(),
+    recordedBy: text("recorded_by").notNull(),
+  },
+  (table) => [index("advocacy_activities_by_advocate").on(table.advocateId, table.occurredAt)],
+);
+
+/** An executive business review; its action items become tasks (source "review:<id>"). */
+export const businessReviews = sqliteTable(
+  "business_reviews",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    reviewType: text("review_type").notNull(),
+    scheduledFor: text("scheduled_for").notNull(),
+    durationMinutes: integer("duration_minutes").notNull(),
+    /** JSON arrays. */
+    attendees: text("attendees").notNull(),
+    agenda: text("agenda").notNull(),
+    objectives: text("objectives").notNull(),
+    status: text("status", { enum: ["scheduled", "completed"] }).notNull(),
+    summary: text("summary"),
+    satisfactionRating: integer("satisfaction_rating"),
+    nextReviewDate: text("next_review_date"),
+    completedAt: text("completed_at"),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (table) => [index("business_reviews_by_account").on(table.accountId, table.scheduledFor)],
+);
+
+/** A newsletter edition: recorded with its audience counted from real contacts, not sent. */
+export const newsletters = sqliteTable("newsletters", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  subject: text("subject").notNull(),
+  /** JSON array of {type, title, content}. */
+  sections: text("sections").notNull(),
+  /** JSON: {tiers: [...] | null, exclude_client_ids: [...]}. */
+  audience: text("audience").notNull(),
+  recipientCount: integer("recipient_count").notNull(),
+  accountCount: integer("account_count").notNull(),
+  status: text("status", { enum: ["not_sent", "scheduled", "sent"] }).notNull(),
+  statusReason: text("status_reason"),
+  scheduledFor: text("scheduled_for"),
+  recurrence: text("recurrence"),
+  createdBy: text("created_by").notNull(),
+  createdAt: text("created_at").notNull(),
+});

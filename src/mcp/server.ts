@@ -2,6 +2,7 @@ import { McpServer, requireScopes } from "@modelcontextprotocol/server";
 import type { AuthProps } from "../auth/props";
 import type { Env } from "../env";
 import { catalog } from "../tools/catalog";
+import { registerResourcesAndPrompts } from "./resources";
 import { withCachedJsonSchema } from "./schema-cache";
 import { toolContext } from "../tools/context";
 import { ToolError } from "../tools/define";
@@ -34,7 +35,13 @@ const registrations = catalog.map((tool) => ({
  * A fresh MCP server for one request, bound to the caller's tenant. Only registration
  * happens here; every schema was built once at module load.
  */
-export function buildMcpServer(env: Env, user: AuthProps, clientId: string, defer: (work: Promise<unknown>) => void): McpServer {
+export function buildMcpServer(
+  env: Env,
+  user: AuthProps,
+  clientId: string,
+  defer: (work: Promise<unknown>) => void,
+  scopes: readonly string[] = [],
+): McpServer {
   const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS, capabilities: { tools: {} } });
   const context = toolContext(env, user, `mcp:${clientId}`, defer);
   for (const { tool, config } of registrations) {
@@ -56,5 +63,6 @@ export function buildMcpServer(env: Env, user: AuthProps, clientId: string, defe
       },
     );
   }
+  registerResourcesAndPrompts(server, context, scopes);
   return server;
 }

@@ -1,3 +1,4 @@
+import { communicationTools } from "./communication";
 import { coreTools } from "./core";
 import type { Tool } from "./define";
 import { engagementTools } from "./engagement";
@@ -24,6 +25,7 @@ export const catalog: readonly Tool[] = [
   ...supportTools,
   ...revenueTools,
   ...feedbackTools,
+  ...communicationTools,
   ...playbookTools,
   ...eventTools,
   ...importTools,

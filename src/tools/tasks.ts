@@ -80,7 +80,7 @@ export const listTasksTool = defineTool({
       .trim()
       .min(1)
       .max(200)
-      .regex(/^(manual|playbook|escalation)(:[a-zA-Z0-9_-]+)?$/, 'must be manual, playbook, escalation, or "playbook:<id>" / "escalation:<id>"')
+      .regex(/^(manual|playbook|escalation|workflow|review)(:[a-zA-Z0-9_-]+)?$/, 'must be manual, playbook, escalation, workflow, review, or "<family>:<id>" such as "playbook:<id>"')
       .optional(),
     limit,
     cursor,
