@@ -547,39 +547,44 @@ const PROPERTY_OF_SORT = {
   updated_at: "updatedAt",
 } as const satisfies Record<AccountSortField, keyof AccountRow>;
 
-/** Totals over every account the filters match, not just the page. */
+/**
+ * Totals over every account the filters match, not just the page: ONE grouped pass (by tier and
+ * stage, at most 28 groups) folded here, instead of three scans. Unfiltered or filtered by tier
+ * or stage, it reads only the covering index accounts_summary, not the wide rows.
+ */
 function summarize(db: TenantDb, where: SQL | undefined): AccountListSummary {
-  const totals = db
+  const groups = db
     .select({
+      tier: accounts.tier,
+      stage: accounts.lifecycleStage,
       count: sql<number>`count(*)`,
       arr: sql<number>`coalesce(sum(${accounts.contractValue}), 0)`,
-      avgHealth: sql<number | null>`avg(${accounts.healthScore})`,
+      healthSum: sql<number>`coalesce(sum(${accounts.healthScore}), 0)`,
       scored: sql<number>`count(${accounts.healthScore})`,
     })
     .from(accounts)
     .where(where)
-    .get();
-  const byStage = db
-    .select({ key: accounts.lifecycleStage, count: sql<number>`count(*)` })
-    .from(accounts)
-    .where(where)
-    .groupBy(accounts.lifecycleStage)
-    .all();
-  const byTier = db
-    .select({ key: accounts.tier, count: sql<number>`count(*)` })
-    .from(accounts)
-    .where(where)
-    .groupBy(accounts.tier)
+    .groupBy(accounts.tier, accounts.lifecycleStage)
     .all();
   const stageCounts = Object.fromEntries(LIFECYCLE_STAGES.map((stage) => [stage, 0])) as Record<LifecycleStage, number>;
-  for (const { key, count } of byStage) stageCounts[key] = count;
   const tierCounts = Object.fromEntries(TIERS.map((tier) => [tier, 0])) as Record<Tier, number>;
-  for (const { key, count } of byTier) tierCounts[key] = count;
+  let count = 0;
+  let arr = 0;
+  let healthSum = 0;
+  let scored = 0;
+  for (const group of groups) {
+    stageCounts[group.stage] += group.count;
+    tierCounts[group.tier] += group.count;
+    count += group.count;
+    arr += group.arr;
+    healthSum += group.healthSum;
+    scored += group.scored;
+  }
   return {
-    total_count: totals?.count ?? 0,
-    total_arr: Math.round((totals?.arr ?? 0) * 100) / 100,
-    average_health_score: totals?.avgHealth == null ? null : Math.round(totals.avgHealth * 10) / 10,
-    scored_count: totals?.scored ?? 0,
+    total_count: count,
+    total_arr: Math.round(arr * 100) / 100,
+    average_health_score: scored === 0 ? null : Math.round((healthSum / scored) * 10) / 10,
+    scored_count: scored,
     by_lifecycle_stage: stageCounts,
     by_tier: tierCounts,
   };

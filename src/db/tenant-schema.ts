@@ -47,6 +47,8 @@ export const accounts = sqliteTable(
     index("accounts_by_health").on(table.healthScore, table.id),
     index("accounts_by_created").on(table.createdAt, table.id),
     index("accounts_by_external_id").on(table.externalId),
+    // Covers list_clients' summary (count, ARR, health by tier and stage) without the wide rows.
+    index("accounts_summary").on(table.tier, table.lifecycleStage, table.contractValue, table.healthScore),
   ],
 );
 

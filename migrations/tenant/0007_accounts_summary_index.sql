@@ -1,0 +1,1 @@
+CREATE INDEX `accounts_summary` ON `accounts` (`tier`,`lifecycle_stage`,`contract_value`,`health_score`);
