@@ -213,6 +213,24 @@ describe("history, trend and the account's materialized score", () => {
     expect((await cachedAccountHealth(env, tenantId, [id])).has(id)).toBe(false);
   });
 
+  it("fits no trend on scores seconds apart: one point per day", async () => {
+    const { token, stub } = await workspace("Burst Co");
+    const id = await register(token, "Burst");
+    // Three fact changes in a row move the score three times within a second.
+    for (const [i, priority] of (["P3", "P1", "P1"] as const).entries()) {
+      await withFacts(stub, [id], (db) => {
+        db.insert(schema.tickets)
+          .values({ id: `k${i}`, accountId: id, subject: "x", description: "", priority, status: "open", category: "bug", openedAt: daysAgo(1 + i * 10), slaBreached: i > 0, source: "zendesk", updatedAt: new Date().toISOString() })
+          .run();
+      });
+    }
+    const history = await ok(token, "get_health_history", { client_id: id });
+    expect((history.points as unknown[]).length).toBeGreaterThanOrEqual(2);
+    const scored = await ok(token, "calculate_health_score", { client_id: id });
+    expect(scored.trend).toMatchObject({ direction: "insufficient_history", slope_per_30_days: null, points: 1 });
+    expect((await ok(token, "get_churn_risk", { client_id: id })).account).toMatchObject({ unknown_factors: expect.arrayContaining(["health_decline"]) });
+  });
+
   it("validates days", async () => {
     const { token } = await workspace("Days Co");
     const id = await register(token, "Any");

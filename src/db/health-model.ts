@@ -120,6 +120,19 @@ export function healthHistory(db: TenantDb, accountId: string, since: string): H
     .map((row) => ({ at: row.at, score: row.score as number, band: row.band }));
 }
 
+/**
+ * The points a trend is fitted on: the last score of each UTC day, with `current` as today's.
+ * Scores a few seconds apart (an import, then a batch of events) say nothing about a trend, and
+ * a least-squares slope over them would be enormous; one point per day keeps "per 30 days" honest,
+ * and a trend needs at least two different days.
+ */
+export function dailyTrendPoints(history: readonly HealthPoint[], current: { at: string; score: number } | null): { at: string; score: number }[] {
+  const byDay = new Map<string, { at: string; score: number }>();
+  for (const point of history) byDay.set(point.at.slice(0, 10), { at: point.at, score: point.score });
+  if (current) byDay.set(current.at.slice(0, 10), current);
+  return [...byDay.values()];
+}
+
 export interface AccountHealth {
   accountId: string;
   computedAt: string;
@@ -140,8 +153,8 @@ export function scoreAccount(db: TenantDb, accountId: string, config: health.Hea
   const inputs = readHealthInputs(db, accountId);
   const history = healthHistory(db, accountId, new Date(now.getTime() - TREND_WINDOW_DAYS * DAY_MS).toISOString());
   const first = health.scoreHealth(inputs, config, { segment: account.tier });
-  const withCurrent = first.score === null ? history : [...history, { at: computedAt, score: first.score }];
-  const result = { ...first, trend: health.healthTrend(withCurrent, config.trendThresholdPer30Days) };
+  const points = dailyTrendPoints(history, first.score === null ? null : { at: computedAt, score: first.score });
+  const result = { ...first, trend: health.healthTrend(points, config.trendThresholdPer30Days) };
 
   const latestSnapshot = db
     .select({ score: healthSnapshots.score, band: healthSnapshots.band })

@@ -249,8 +249,9 @@ export function previewHealthModel(storage: Pick<DurableObjectStorage, "sql">, c
 
 /**
  * Sets every account's health_trend from its scored snapshots of the last `windowDays`, in one
- * set-based statement: the least-squares slope of score against time in days (the same fit as
- * the engine's `healthTrend`), × 30, against the model's threshold. Time is measured from the
+ * set-based statement: the least-squares slope of score against time in days over one point per
+ * day (the same fit as the engine's `healthTrend` over `dailyTrendPoints`), × 30, against the
+ * model's threshold. Time is measured from the
  * window's start so the sums stay small. Fewer than two snapshots, or all at one instant: null.
  */
 export function updateHealthTrends(storage: Pick<DurableObjectStorage, "sql">, thresholdPer30Days: number, windowDays: number, now = new Date()): void {
@@ -264,8 +265,11 @@ export function updateHealthTrends(storage: Pick<DurableObjectStorage, "sql">, t
               ELSE 'stable' END AS direction
        FROM (
          SELECT account_id, count(*) AS n, sum(x) AS sx, sum(score) AS sy, sum(x * x) AS sxx, sum(x * score) AS sxy
-         FROM (SELECT account_id, julianday(computed_at) - julianday(?1) AS x, score
-               FROM health_snapshots WHERE computed_at >= ?1 AND score IS NOT NULL)
+         -- One point per account and UTC day: its last score that day (SQLite takes the bare
+         -- columns from the row holding max(computed_at)).
+         FROM (SELECT account_id, julianday(max(computed_at)) - julianday(?1) AS x, score
+               FROM health_snapshots WHERE computed_at >= ?1 AND score IS NOT NULL
+               GROUP BY account_id, substr(computed_at, 1, 10))
          GROUP BY account_id
        )
      ) AS t WHERE t.account_id = accounts.id`,

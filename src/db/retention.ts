@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { churn, health } from "../analytics";
 import { AccountError, daysUntil, type TenantDb } from "./accounts";
-import { healthHistory, readHealthInputs, TREND_WINDOW_DAYS, type HealthInputs } from "./health-model";
+import { dailyTrendPoints, healthHistory, readHealthInputs, TREND_WINDOW_DAYS, type HealthInputs } from "./health-model";
 
 /**
  * The churn model's inputs for one account, gathered from the tenant's facts, and the risk the
@@ -70,8 +70,8 @@ export function accountRiskFacts(db: TenantDb, accountId: string, healthConfig: 
   const inputs = readHealthInputs(db, accountId);
   const history = healthHistory(db, accountId, new Date(now.getTime() - TREND_WINDOW_DAYS * DAY_MS).toISOString());
   const scored = health.scoreHealth(inputs, healthConfig, { segment: account.tier });
-  const withCurrent = scored.score === null ? history : [...history, { at: now.toISOString(), score: scored.score }];
-  const result = { ...scored, trend: health.healthTrend(withCurrent, healthConfig.trendThresholdPer30Days) };
+  const points = dailyTrendPoints(history, scored.score === null ? null : { at: now.toISOString(), score: scored.score });
+  const result = { ...scored, trend: health.healthTrend(points, healthConfig.trendThresholdPer30Days) };
   const usage = usageWindows(db, accountId, now);
   return {
     accountId,

@@ -72,7 +72,8 @@ export function sampleFacts(accounts: readonly Account[], now = Date.now(), seed
     if (account.status === "churned") return;
     const profile: Profile = account.lifecycle_stage === "at_risk" || random() < 0.2 ? "struggling" : random() < 0.45 ? "thriving" : "steady";
     const domain = `${account.client_name.toLowerCase().replace(/[^a-z]+/g, "")}.example`;
-    const seats = Math.max(5, Math.round(account.contract_value / 1_500));
+    // Seats the demo can keep busy with its simulated users (a few to a dozen per account).
+    const seats = Math.max(4, Math.min(12, Math.round(account.contract_value / 10_000)));
 
     // Contacts: a champion (who left, on some struggling accounts), a decision maker, a user.
     const championLeft = profile === "struggling" && random() < 0.4;
@@ -96,7 +97,7 @@ export function sampleFacts(accounts: readonly Account[], now = Date.now(), seed
     // Usage over the last 30 days: users active per day by profile; struggling accounts fade.
     const activeShare = profile === "thriving" ? 0.7 : profile === "steady" ? 0.4 : 0.25;
     const featureCount = profile === "thriving" ? 7 : profile === "steady" ? 4 : 2;
-    const users = Math.min(seats, 8);
+    const users = seats;
     for (let day = 30; day >= 1; day--) {
       const fade = profile === "struggling" ? Math.max(0.2, day / 30) : 1;
       for (let u = 0; u < users; u++) {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { health } from "../analytics";
-import type { HealthModelJson } from "../db/health-model";
+import { dailyTrendPoints, type HealthModelJson } from "../db/health-model";
 import { PORTFOLIO_BANDS } from "../db/portfolio";
 import { readPortfolio } from "../cache/portfolio";
 import { clientId } from "./fields";
@@ -145,7 +145,7 @@ export const getHealthHistory = defineTool({
       first_score: first,
       latest_score: latest,
       change: first === null || latest === null ? null : Math.round((latest - first) * 10) / 10,
-      trend: trendOut(health.healthTrend(points, trendThresholdPer30Days)),
+      trend: trendOut(health.healthTrend(dailyTrendPoints(points, null), trendThresholdPer30Days)),
     };
   },
 });
