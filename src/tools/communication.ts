@@ -4,8 +4,8 @@ import { ACTIVITY_POINTS, ACTIVITY_TYPES, ADVOCATE_TIERS, REVIEW_TYPES } from ".
 import { ACCOUNT_TOKENS, CONTACT_ROLES, CONTACT_TOKENS, NEWSLETTER_SECTION_TYPES, TEMPLATE_TYPES } from "../db/communications";
 import { TASK_PRIORITIES } from "../db/tasks";
 import { HEALTH_BANDS, TICKET_PRIORITIES } from "../db/workflows";
-import { defineTool, READ_ONLY, ToolError, unwrap } from "./define";
-import { clientId } from "./fields";
+import { defineTool, READ_ONLY, ToolError, unwrap, WRITE } from "./define";
+import { clientId, isoDate } from "./fields";
 
 /**
  * Communication and engagement: email campaigns (recorded, never faked as sent: delivery is not
@@ -13,7 +13,6 @@ import { clientId } from "./fields";
  * reviews and newsletters.
  */
 
-const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
 const idOf = (field: string, from: string) =>
   z
     .string()
@@ -22,7 +21,6 @@ const idOf = (field: string, from: string) =>
     .regex(/^[a-zA-Z0-9_-]+$/, `${field} holds only letters, digits, _ and - (as returned by ${from})`);
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { message: `must be one of ${values.join(", ")}` });
 const isoDateTime = z.string().trim().min(1).max(40).describe("ISO 8601 date-time, e.g. 2030-01-31T09:00:00Z");
-const isoDate = z.iso.date({ message: "must be a date written YYYY-MM-DD, e.g. 2027-01-31" });
 const text = (field: string, max: number) => z.string().trim().min(1, `${field} is required`).max(max, `${field} is at most ${max} characters`);
 const ruleSchema = z.record(z.string(), z.json()).describe("A segment rule over account fields (list_segment_fields), e.g. {\"field\":\"tier\",\"operator\":\"eq\",\"value\":\"enterprise\"}");
 const limit = (max: number, fallback: number) => z.number().int("must be a whole number").min(1, `must be 1–${max}`).max(max, `must be 1–${max}`).default(fallback);

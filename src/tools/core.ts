@@ -1,12 +1,11 @@
 import { z } from "zod";
 import { ACCOUNT_SORT_FIELDS, ACCOUNT_STATUSES, EVENT_TYPES, LIFECYCLE_STAGES, TIERS } from "../db/accounts";
-import { defineTool, READ_ONLY, unwrap } from "./define";
-import { clientId } from "./fields";
+import { defineTool, READ_ONLY, unwrap, WRITE } from "./define";
+import { clientId, isoDate } from "./fields";
 
 /** Core account tools: register, look up, change, list, and the timeline. */
 
 
-const isoDate = z.iso.date({ message: "must be a date written YYYY-MM-DD, e.g. 2027-01-31" });
 const tier = z.enum(TIERS, { message: `must be one of ${TIERS.join(", ")}` });
 const status = z.enum(ACCOUNT_STATUSES, { message: `must be one of ${ACCOUNT_STATUSES.join(", ")}` });
 const lifecycleStage = z.enum(LIFECYCLE_STAGES, { message: `must be one of ${LIFECYCLE_STAGES.join(", ")}` });
@@ -98,7 +97,7 @@ export const registerClient = defineTool({
     "Create a customer account in this workspace with its contract, tier and primary contact. Returns the new account with its client_id and suggested next steps.",
   input: registerInput,
   output: z.object({ client: account, next_steps: z.array(z.string()) }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  annotations: WRITE,
   scope: "cs:write",
   rest: { method: "POST", path: "/clients" },
   async handler({ tenant, actor }, input) {

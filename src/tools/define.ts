@@ -130,4 +130,7 @@ export function unwrap<T>(outcome: Outcome<T>): T {
   throw new ToolError(outcome.code, outcome.message);
 }
 
+/** A tool that creates something: not read-only, not destructive, not idempotent. */
+export const WRITE: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
+
 export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { TIERS } from "../db/accounts";
 import { defineTool, READ_ONLY, unwrap } from "./define";
+import { isoDate } from "./fields";
 
 /**
  * Engagement tools: usage and engagement per account, feature adoption, adoption milestones and
@@ -17,7 +18,6 @@ const clientId = z
   .max(100, "client_id is at most 100 characters")
   .regex(/^[a-zA-Z0-9_-]+$/, "client_id holds only letters, digits, _ and - (as returned by register_client or list_clients)")
   .describe("The account's id, as returned by register_client or list_clients");
-const isoDate = z.iso.date({ message: "must be a date written YYYY-MM-DD, e.g. 2027-01-31" });
 const threshold = z
   .number()
   .gt(0, "must be above 0 and at most 1 (a share of active user-days, e.g. 0.2)")

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeySummary } from "../db/api-keys";
 import { RETENTION_DAYS_MAX, RETENTION_DAYS_MIN, UNKNOWN_ACCOUNT_POLICIES } from "../db/usage-events";
-import { defineTool, READ_ONLY, ToolError, unwrap } from "./define";
+import { defineTool, READ_ONLY, ToolError, unwrap, WRITE } from "./define";
 
 /**
  * Usage-event administration: the workspace API keys that POST /api/v1/events accepts, and
@@ -52,7 +52,7 @@ export const createApiKeyTool = defineTool({
     secret: z.string().describe("The key itself. Shown only now: store it in your secret manager"),
     usage: z.string(),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  annotations: WRITE,
   scope: "cs:admin",
   rest: { method: "POST", path: "/api-keys" },
   async handler({ tenant, user, env, actor }, { name }) {

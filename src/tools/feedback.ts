@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { FEEDBACK_KINDS, INSIGHT_CATEGORIES, INSIGHT_STATUSES } from "../db/feedback-intel";
-import { defineTool, READ_ONLY, ToolError, unwrap } from "./define";
+import { defineTool, READ_ONLY, ToolError, unwrap, WRITE } from "./define";
 import { clientId } from "./fields";
 
 /**
@@ -9,7 +9,6 @@ import { clientId } from "./fields";
  * the CS metrics. (monitor_satisfaction in retention.ts has NPS/CSAT/CES for a period.)
  */
 
-const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
 const tier = z.enum(["starter", "standard", "professional", "enterprise"]);
 const kind = z.enum(FEEDBACK_KINDS);
 const days = z.number().int().min(7, "days must be at least 7").max(365, "days is at most 365").default(90);

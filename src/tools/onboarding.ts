@@ -3,8 +3,8 @@ import { TIERS } from "../db/accounts";
 import { JOURNEY_STAGES } from "../db/journey";
 import { COMPLEXITIES, MILESTONE_STATUSES, OWNER_ROLES, PLAN_STATUSES } from "../db/onboarding";
 import { CERTIFICATION_LEVELS, TRAINING_FORMATS } from "../db/training";
-import { defineTool, READ_ONLY, unwrap } from "./define";
-import { clientId } from "./fields";
+import { defineTool, READ_ONLY, unwrap, WRITE } from "./define";
+import { clientId, isoDate } from "./fields";
 
 /** Onboarding plans and progress, training modules and sessions, certifications, and the customer journey. */
 
@@ -21,7 +21,6 @@ const milestoneId = idOf("milestone_id", "get_onboarding_progress");
 const moduleId = idOf("module_id", "create_training_module");
 const sessionId = idOf("session_id", "schedule_training_session");
 const certificationId = idOf("certification_id", "issue_certification or list_certifications");
-const isoDate = z.iso.date({ message: "must be a date written YYYY-MM-DD, e.g. 2027-01-31" });
 const isoDateTime = z.iso.datetime({ message: "must be a UTC date and time written YYYY-MM-DDTHH:MM:SSZ, e.g. 2027-01-31T15:00:00Z" });
 const person = z.string().trim().min(1, "must not be empty").max(200, "at most 200 characters");
 const email = z.email({ message: "must be an email address, e.g. ana@example.com" }).max(254);
@@ -31,7 +30,6 @@ const complexity = oneOf(COMPLEXITIES);
 const level = oneOf(CERTIFICATION_LEVELS);
 const format = oneOf(TRAINING_FORMATS);
 const fraction = (field: string) => z.number().min(0, `${field} is a fraction from 0 to 1`).max(1, `${field} is a fraction from 0 to 1`);
-const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
 
 const milestone = z.object({
   milestone_id: z.string(),

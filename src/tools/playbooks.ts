@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { TASK_PRIORITIES } from "../db/tasks";
-import { defineTool, READ_ONLY, unwrap } from "./define";
+import { defineTool, READ_ONLY, unwrap, WRITE } from "./define";
 import { asJsonRule, RULE_LANGUAGE, ruleInput, segmentTools } from "./segments";
 import { taskTools } from "./tasks";
 
@@ -51,7 +51,6 @@ const playbook = z.object({
   open_tasks: z.number().int().describe("Tasks from this playbook still open or in progress"),
 });
 
-const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
 
 export const createPlaybookTool = defineTool({
   name: "create_playbook",

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LIFECYCLE_STAGES } from "../db/accounts";
 import { defineTool, READ_ONLY, unwrap } from "./define";
+import { isoDate } from "./fields";
 
 /**
  * Segmentation tools: value tiers by ARR and lifecycle stages derived from each account's facts
@@ -12,7 +13,6 @@ const clientId = z
   .min(1, "client_id is required")
   .max(100, "client_id is at most 100 characters")
   .regex(/^[a-zA-Z0-9_-]+$/, "client_id holds only letters, digits, _ and - (as returned by register_client or list_clients)");
-const isoDate = z.iso.date({ message: "must be a date written YYYY-MM-DD, e.g. 2027-01-31" });
 const stage = z.enum(LIFECYCLE_STAGES);
 
 const TIER_TEXT = /^([^:,]{1,50}):(\d+(?:\.\d+)?)$/;

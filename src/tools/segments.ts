@@ -2,7 +2,7 @@ import { z } from "zod";
 import { segments as engine } from "../analytics";
 import { accountFieldInfo } from "../db/account-fields";
 import type { Json } from "../db/accounts";
-import { defineTool, READ_ONLY, unwrap } from "./define";
+import { defineTool, READ_ONLY, unwrap, WRITE } from "./define";
 
 /** Custom segments: rules over the account field catalog, previewed, saved, listed with members. */
 
@@ -90,7 +90,7 @@ export const createSegmentTool = defineTool({
     rule: ruleInput,
   }),
   output: z.object({ segment }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  annotations: WRITE,
   scope: "cs:write",
   rest: { method: "POST", path: "/segments" },
   async handler({ tenant, actor }, input) {

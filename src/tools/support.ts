@@ -2,7 +2,7 @@ import { z } from "zod";
 import { SEVERITIES } from "../db/escalations";
 import { ARTICLE_STATUSES } from "../db/knowledge-base";
 import { TICKET_PRIORITIES, TICKET_STATUSES, WORKING_STATUSES } from "../db/tickets";
-import { defineTool, READ_ONLY, unwrap, type Tool } from "./define";
+import { defineTool, READ_ONLY, unwrap, type Tool, WRITE } from "./define";
 import { clientId } from "./fields";
 
 /**
@@ -40,7 +40,6 @@ const at = z.iso
 const isoDateTime = z.iso.datetime({ offset: true, message: "must be an ISO date-time such as 2026-05-01T00:00:00Z" });
 const limit = z.number().int("must be a whole number").min(1, "must be 1–200").max(200, "must be 1–200").default(50);
 const cursor = z.string().min(1).max(500).optional().describe("next_cursor from the previous page");
-const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
 
 const clock = z.object({
   state: z.enum(["on_track", "at_risk", "breached", "met", "paused", "not_applicable"]),

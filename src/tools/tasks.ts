@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { DEFAULT_SLA_HOURS, ESCALATION_STATUSES, MAX_SLA_HOURS, SEVERITIES } from "../db/escalations";
 import { TASK_PRIORITIES, TASK_STATUSES } from "../db/tasks";
-import { defineTool, READ_ONLY, unwrap } from "./define";
+import { defineTool, READ_ONLY, unwrap, WRITE } from "./define";
+import { isoDate } from "./fields";
 
 /** Tasks (work for a person) and escalations with their own resolution SLA. */
 
@@ -15,7 +16,6 @@ const idOf = (field: string, from: string) =>
 const clientId = idOf("client_id", "register_client or list_clients").describe("The account's id");
 const taskId = idOf("task_id", "create_task or list_tasks");
 const escalationId = idOf("escalation_id", "create_escalation or list_escalations");
-const isoDate = z.iso.date({ message: "must be a date written YYYY-MM-DD, e.g. 2027-01-31" });
 const person = z.string().trim().min(1).max(200, "at most 200 characters");
 const taskStatus = z.enum(TASK_STATUSES, { message: `must be one of ${TASK_STATUSES.join(", ")}` });
 const priority = z.enum(TASK_PRIORITIES, { message: `must be one of ${TASK_PRIORITIES.join(", ")}` });
@@ -24,7 +24,6 @@ const escalationStatus = z.enum(ESCALATION_STATUSES, { message: `must be one of 
 const limit = z.number().int("must be a whole number").min(1, "must be 1–200").max(200, "must be 1–200").default(50);
 const cursor = z.string().min(1).max(500).optional().describe("next_cursor from the previous page");
 const pagination = z.object({ returned_count: z.number().int(), has_more: z.boolean(), next_cursor: z.string().nullable() });
-const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
 
 const task = z.object({
   task_id: z.string(),

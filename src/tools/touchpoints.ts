@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { TOUCHPOINT_DIRECTIONS, TOUCHPOINT_KINDS } from "../db/touchpoints";
-import { defineTool, READ_ONLY, unwrap } from "./define";
+import { defineTool, READ_ONLY, unwrap, WRITE } from "./define";
 import { clientId } from "./fields";
 
 /** Touchpoints: what the team did with an account, the engagement component's facts. */
@@ -43,7 +43,7 @@ export const logTouchpointTool = defineTool({
     external_id: z.string().trim().min(1).max(200).optional().describe("The message's id in your mail or chat tool; logging it twice is refused"),
   }),
   output: z.object({ touchpoint, health_score: z.number().nullable() }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  annotations: WRITE,
   scope: "cs:write",
   rest: { method: "POST", path: "/clients/{client_id}/touchpoints" },
   async handler({ tenant, actor }, input) {
