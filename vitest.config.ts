@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { routeOutbound } from "./tests/fakes";
 
 // Tests run inside workerd with the real bindings from wrangler.toml: the Tenant object
 // with SQLite, D1, KV and Queues under miniflare. tests/e2e runs separately, from Node.
@@ -10,6 +11,8 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
+        // Provider APIs cannot be reached from here: every outbound fetch goes to the fakes.
+        outboundService: routeOutbound,
         bindings: {
           ENVIRONMENT: "test",
           SESSION_SECRET: "test-session-secret-that-is-long-enough-0123456789",

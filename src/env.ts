@@ -21,6 +21,8 @@ export interface Env {
   SESSION_SECRET: string;
   /** Secret: root key for per-tenant credential encryption (32+ characters). */
   ENCRYPTION_KEY: string;
+  /** Secret, only during a key rotation: the old ENCRYPTION_KEY, so credentials sealed with it still open. */
+  ENCRYPTION_KEY_PREVIOUS?: string;
   /** Set by the OAuth provider for handlers behind it. */
   OAUTH_PROVIDER?: OAuthHelpers;
 }

@@ -951,3 +951,99 @@ export const newsletters = sqliteTable("newsletters", {
   createdBy: text("created_by").notNull(),
   createdAt: text("created_at").notNull(),
 });
+
+// --- integrations ---
+
+/**
+ * One row per connected provider. Settings are shown back as they are; secrets are sealed
+ * (src/integrations/credentials.ts) and only their last four characters are ever shown.
+ */
+export const integrations = sqliteTable("integrations", {
+  provider: text("provider", { enum: ["zendesk", "intercom", "mixpanel", "sendgrid"] }).primaryKey(),
+  /** JSON of the non-secret fields (subdomain, region, sender…). */
+  settings: text("settings").notNull(),
+  /** AES-GCM sealed JSON of the secret fields. */
+  sealedSecrets: text("sealed_secrets").notNull(),
+  /** JSON {field: "…abcd"}: which secret is stored, never the secret. */
+  secretHints: text("secret_hints").notNull(),
+  lastTestAt: text("last_test_at"),
+  lastTestOk: integer("last_test_ok", { mode: "boolean" }),
+  lastTestMessage: text("last_test_message"),
+  connectedAt: text("connected_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+});
+
+/** A unit of outbound work a tool started (a campaign send, a usage export): its deliveries carry the progress. */
+export const integrationJobs = sqliteTable(
+  "integration_jobs",
+  {
+    id: text("id").primaryKey(),
+    provider: text("provider").notNull(),
+    operation: text("operation").notNull(),
+    description: text("description").notNull(),
+    /** Items (emails, events, tickets) across all deliveries. */
+    itemsTotal: integer("items_total").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [index("integration_jobs_by_time").on(table.createdAt, table.id)],
+);
+
+/**
+ * One queue message's worth of a job: one provider call. Keyed by its idempotency key, so a
+ * redelivered message that already succeeded is never sent again.
+ */
+export const integrationDeliveries = sqliteTable(
+  "integration_deliveries",
+  {
+    idempotencyKey: text("idempotency_key").primaryKey(),
+    jobId: text("job_id")
+      .notNull()
+      .references(() => integrationJobs.id, { onDelete: "cascade" }),
+    sequence: integer("sequence").notNull(),
+    /** JSON the operation gets; no secrets (they come from the sealed connection at send time). */
+    payload: text("payload").notNull(),
+    items: integer("items").notNull(),
+    /** queued → sent | retrying → … → sent | failed (refused for good) | dead (retries exhausted, in the DLQ). */
+    status: text("status", { enum: ["queued", "sending", "retrying", "sent", "failed", "dead"] }).notNull(),
+    attempts: integer("attempts").notNull(),
+    providerRef: text("provider_ref"),
+    lastError: text("last_error"),
+    /** JSON of small facts the provider answered (counts, ids). */
+    detail: text("detail"),
+    enqueuedAt: text("enqueued_at"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [index("integration_deliveries_by_job").on(table.jobId, table.status), index("integration_deliveries_by_status").on(table.status, table.updatedAt)],
+);
+
+/** Webhook events already applied, by the provider's event id: a redelivery has no second effect. */
+export const webhookReceipts = sqliteTable(
+  "webhook_receipts",
+  {
+    provider: text("provider").notNull(),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** What applying it did, in words ("opened ticket tkt_…", "ignored: unknown account"). */
+    effect: text("effect").notNull(),
+    receivedAt: text("received_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.provider, table.eventId] }), index("webhook_receipts_by_time").on(table.receivedAt)],
+);
+
+/** Which provider record is which of our accounts or contacts (Zendesk organization, Intercom company…). */
+export const integrationLinks = sqliteTable(
+  "integration_links",
+  {
+    provider: text("provider").notNull(),
+    /** "organization", "user", "company", "contact", "cohort"… */
+    kind: text("kind").notNull(),
+    externalId: text("external_id").notNull(),
+    accountId: text("account_id").references(() => accounts.id, { onDelete: "cascade" }),
+    contactId: text("contact_id").references(() => contacts.id, { onDelete: "cascade" }),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.provider, table.kind, table.externalId] }), index("integration_links_by_account").on(table.accountId)],
+);

@@ -1,0 +1,19 @@
+import type { InboundEvent, ProviderName } from "../../integrations/provider";
+import type { TenantDb } from "../accounts";
+
+/**
+ * What a verified webhook event does to tenant state, per provider. Handlers run inside the
+ * Tenant object's transaction that also records the event's receipt, so an event has exactly
+ * one effect; the accounts they return are rescored in the same transaction.
+ */
+
+export interface InboundEffect {
+  /** Accounts whose facts changed (their health is recomputed). */
+  accountIds: string[];
+  /** What happened, in words, kept on the receipt: "opened ticket tkt_…", "ignored: no such account". */
+  effect: string;
+}
+
+export type InboundHandler = (tx: TenantDb, event: InboundEvent, now: Date) => InboundEffect;
+
+export const INBOUND_HANDLERS: Partial<Record<ProviderName, InboundHandler>> = {};

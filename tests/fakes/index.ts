@@ -1,0 +1,2 @@
+/** Every fake provider, registered with the router. One import per provider. */
+export { routeOutbound } from "./router";
