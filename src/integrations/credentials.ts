@@ -57,7 +57,7 @@ async function tenantKey(rootKey: string, tenantId: string): Promise<CryptoKey> 
 }
 
 function additionalData(tenantId: string, purpose: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(`${tenantId}\n${purpose}`);
+  return new Uint8Array(new TextEncoder().encode(`${tenantId}\n${purpose}`));
 }
 
 /** Seals a JSON-serializable value for one tenant and purpose (e.g. "integration:zendesk"). */
