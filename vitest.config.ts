@@ -17,6 +17,8 @@ export default defineConfig({
           ENVIRONMENT: "test",
           SESSION_SECRET: "test-session-secret-that-is-long-enough-0123456789",
           ENCRYPTION_KEY: "test-encryption-key-that-is-long-enough-0123456789",
+          // A key rotation in progress, so re-sealing under the current key is tested.
+          ENCRYPTION_KEY_PREVIOUS: "test-previous-encryption-key-long-enough-012345",
           CONTROL_MIGRATIONS: controlMigrations,
         },
       },

@@ -77,6 +77,8 @@ import {
   markEnqueued,
   purgeReceipts,
   receiptStats,
+  replaceSealedSecrets,
+  sealedSecretsByProvider,
   recentReceipts,
   recordConnectionTest,
   recordReceipt,
@@ -94,6 +96,7 @@ import {
   type StoredConnection,
 } from "../src/db/integrations";
 import { INBOUND_HANDLERS } from "../src/db/inbound";
+import { open as openSealed, rootKeyId, rootKeys, seal, sealedKeyId } from "../src/integrations/credentials";
 import type { InboundEvent, ProviderName } from "../src/integrations/provider";
 import { sendAll } from "../src/queues/messages";
 import { openRenewalCheckpointTasks, type CheckpointRun } from "../src/db/maintenance";
@@ -317,6 +320,13 @@ function auditableArguments(value: unknown): Json {
 
 /** Above this many accounts in one change, the KV cache is invalidated instead of written through. */
 const WRITE_THROUGH_LIMIT = 50;
+
+/** Which connections a key rotation re-sealed, which were already current, which no key opens. */
+export interface ResealResult {
+  resealed: string[];
+  current: string[];
+  unreadable: string[];
+}
 
 /** Webhook receipts are kept this long: providers redeliver for up to a day (SendGrid), so two weeks is ample. */
 const RECEIPT_RETENTION_DAYS = 14;
@@ -1873,11 +1883,41 @@ export class TenantDO extends DurableObject<Env> {
     return attempt(() => recentReceipts(this.db, provider, limit));
   }
 
-  /** Daily: deliveries whose enqueue failed go to the queue again; old receipts are dropped. */
+  /**
+   * After an ENCRYPTION_KEY rotation: re-seals every connection still sealed with another key
+   * (ENCRYPTION_KEY_PREVIOUS) under the current one. Runs in the daily maintenance, and on demand
+   * (reseal_integration_credentials). Connections no configured key opens are named, not dropped.
+   */
+  async resealConnections(): Promise<Outcome<ResealResult>> {
+    const tenantId = this.ctx.id.name;
+    if (!tenantId) return { ok: false, code: "invalid", message: "This Tenant object has no name." };
+    const currentId = await rootKeyId(this.env.ENCRYPTION_KEY);
+    const result: ResealResult = { resealed: [], current: [], unreadable: [] };
+    for (const { provider, sealedSecrets } of sealedSecretsByProvider(this.db)) {
+      if (sealedKeyId(sealedSecrets) === currentId) {
+        result.current.push(provider);
+        continue;
+      }
+      try {
+        const secrets = await openSealed(rootKeys(this.env), tenantId, `integration:${provider}`, sealedSecrets);
+        replaceSealedSecrets(this.db, provider, await seal(this.env.ENCRYPTION_KEY, tenantId, `integration:${provider}`, secrets));
+        result.resealed.push(provider);
+      } catch {
+        result.unreadable.push(provider);
+      }
+    }
+    if (result.resealed.length > 0 || result.unreadable.length > 0) {
+      recordAudit(this.db, { userId: "system", via: "system", action: "reseal_integration_credentials", details: { resealed: result.resealed, unreadable: result.unreadable } });
+    }
+    return { ok: true, value: result };
+  }
+
+  /** Daily: deliveries whose enqueue failed go to the queue again; old receipts are dropped; credentials re-sealed after a key rotation. */
   private async integrationMaintenance(now: Date): Promise<{ requeued: number; purgedReceipts: number }> {
     const keys = unenqueuedKeys(this.db, now, 1000);
     await this.enqueueDeliveries(keys);
     const purgedReceipts = purgeReceipts(this.db, new Date(now.getTime() - RECEIPT_RETENTION_DAYS * 86_400_000));
+    await this.resealConnections();
     return { requeued: keys.length, purgedReceipts };
   }
 }

@@ -91,6 +91,15 @@ export function removeConnection(db: TenantDb, provider: ProviderName): boolean 
   return db.delete(integrations).where(eq(integrations.provider, provider)).returning({ provider: integrations.provider }).all().length > 0;
 }
 
+/** Every connection's sealed secrets, for a key rotation. */
+export function sealedSecretsByProvider(db: TenantDb): { provider: ProviderName; sealedSecrets: string }[] {
+  return db.select({ provider: integrations.provider, sealedSecrets: integrations.sealedSecrets }).from(integrations).all();
+}
+
+export function replaceSealedSecrets(db: TenantDb, provider: ProviderName, sealedSecrets: string): void {
+  db.update(integrations).set({ sealedSecrets }).where(eq(integrations.provider, provider)).run();
+}
+
 // --- jobs and deliveries ---
 
 export const DELIVERY_STATUSES = ["queued", "sending", "retrying", "sent", "failed", "dead"] as const;

@@ -229,6 +229,19 @@ export const retryIntegrationJobTool = defineTool({
   },
 });
 
+export const resealCredentialsTool = defineTool({
+  name: "reseal_integration_credentials",
+  title: "Re-seal integration credentials",
+  description:
+    "After the operator rotated ENCRYPTION_KEY (docs/security.md): re-seals this workspace's stored provider secrets under the current key now instead of waiting for the daily maintenance. Names any connection no configured key can open (reconnect those).",
+  input: z.object({}),
+  output: z.object({ resealed: z.array(z.string()), current: z.array(z.string()), unreadable: z.array(z.string()) }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  scope: "cs:admin",
+  rest: { method: "POST", path: "/integration-credentials/reseal" },
+  handler: async (context) => unwrap(await context.tenant.resealConnections()),
+});
+
 export const integrationTools = [
   listIntegrationsTool,
   connectIntegrationTool,
@@ -237,4 +250,5 @@ export const integrationTools = [
   listIntegrationJobsTool,
   getIntegrationJobTool,
   retryIntegrationJobTool,
+  resealCredentialsTool,
 ];

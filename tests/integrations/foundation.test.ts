@@ -189,3 +189,28 @@ describe("integration tools and webhooks without a connection", () => {
     expect(badTenant.status).toBe(404);
   });
 });
+
+describe("ENCRYPTION_KEY rotation", () => {
+  it("re-seals connections sealed with the previous key, keeps current ones, and names those no key opens", async () => {
+    const { tenant, tenantId, token } = await workspace("Rotation Co");
+    const previous = env.ENCRYPTION_KEY_PREVIOUS;
+    if (!previous) throw new Error("vitest.config.ts sets ENCRYPTION_KEY_PREVIOUS");
+    const sealedWith = (root: string, provider: string) => seal(root, tenantId, `integration:${provider}`, { api_key: `${provider}-secret-9876` });
+    const store = async (provider: "zendesk" | "intercom" | "sendgrid", sealedSecrets: string) => {
+      const saved = await tenant.saveConnection({ provider, settings: {}, sealedSecrets, secretHints: {} }, [], { userId: "u", via: "test" });
+      if (!saved.ok) throw new Error(saved.message);
+    };
+    await store("zendesk", await sealedWith(previous, "zendesk"));
+    await store("intercom", await sealedWith(env.ENCRYPTION_KEY, "intercom"));
+    await store("sendgrid", await sealedWith(OTHER_ROOT, "sendgrid"));
+
+    const { result } = await callTool(token, "reseal_integration_credentials", {});
+    expect(result?.structuredContent).toEqual({ resealed: ["zendesk"], current: ["intercom"], unreadable: ["sendgrid"] });
+    const zendesk = await tenant.connectionFor("zendesk");
+    if (!zendesk) throw new Error("zendesk connection vanished");
+    // Now it opens with the current key alone, and still holds the same secret.
+    expect(await open([env.ENCRYPTION_KEY], tenantId, "integration:zendesk", zendesk.sealedSecrets)).toEqual({ api_key: "zendesk-secret-9876" });
+    const again = await tenant.resealConnections();
+    expect(again.ok && again.value.resealed).toEqual([]);
+  });
+});
