@@ -36,7 +36,7 @@ export function Layout(props: { title: string; signedInAs?: string | null; csrf?
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title} · Customer Success MCP</title>
-        <style>{STYLE}</style>
+        <style>{raw(STYLE)}</style>
         {props.extraStyle ? <style>{raw(props.extraStyle)}</style> : null}
       </head>
       <body>

@@ -97,7 +97,7 @@ function ImportForm(props: { kind: SetupImportKind; csrf: string; errors?: Field
       <label for={fileField}>CSV file of {kind}</label>
       <input id={fileField} name="file" type="file" accept=".csv,text/csv" aria-describedby={`${fileField}-help`} {...invalid(props.errors, fileField)} />
       <p class="help" id={`${fileField}-help`}>
-        Header row first; UTF-8 or Excel's CSV. Up to 50,000 rows. {kind === "accounts" ? "external_id and name are required." : "account_external_id (or client_id) and name are required."}
+        Header row first; UTF-8 or Excel's CSV. Up to 50,000 rows. {kind === "accounts" ? "external_id and name are required." : "external_id (your id for the contact), account_external_id (or client_id) and name are required."}
       </p>
       <FieldError errors={props.errors} name={fileField} />
       <details>

@@ -11,12 +11,12 @@ function money(value: number): string {
   return value.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 });
 }
 
-function SortHeader(props: { label: string; key: SortKey; sort: SortKey; order: "asc" | "desc"; num?: boolean }) {
-  const active = props.sort === props.key;
+function SortHeader(props: { label: string; column: SortKey; sort: SortKey; order: "asc" | "desc"; num?: boolean }) {
+  const active = props.sort === props.column;
   const next = active && props.order === "asc" ? "desc" : "asc";
   return (
     <th scope="col" class={props.num ? "num" : undefined} aria-sort={active ? (props.order === "asc" ? "ascending" : "descending") : undefined}>
-      <a href={`/setup/accounts?sort=${props.key}&order=${next}`}>
+      <a href={`/setup/accounts?sort=${props.column}&order=${next}`}>
         {props.label}
         {active ? (props.order === "asc" ? " ▲" : " ▼") : ""}
       </a>
@@ -45,12 +45,12 @@ export function AccountsView(props: {
         <table>
           <thead>
             <tr>
-              <SortHeader label="Account" key="name" sort={props.sort} order={props.order} />
+              <SortHeader label="Account" column="name" sort={props.sort} order={props.order} />
               <th scope="col">Band</th>
-              <SortHeader label="Score" key="score" sort={props.sort} order={props.order} num />
+              <SortHeader label="Score" column="score" sort={props.sort} order={props.order} num />
               <th scope="col">Trend (90 days)</th>
-              <SortHeader label="Renewal" key="renewal" sort={props.sort} order={props.order} />
-              <SortHeader label="ARR" key="arr" sort={props.sort} order={props.order} num />
+              <SortHeader label="Renewal" column="renewal" sort={props.sort} order={props.order} />
+              <SortHeader label="ARR" column="arr" sort={props.sort} order={props.order} num />
             </tr>
           </thead>
           <tbody>
