@@ -93,7 +93,7 @@ function ImportForm(props: { kind: SetupImportKind; csrf: string; errors?: Field
   return (
     <form method="post" action={`/setup/data/import/${kind}`} enctype="multipart/form-data" data-upload novalidate>
       <Hidden csrf={props.csrf} />
-      <h3>Import {kind}</h3>
+      <h2>Import {kind}</h2>
       <label for={fileField}>CSV file of {kind}</label>
       <input id={fileField} name="file" type="file" accept=".csv,text/csv" aria-describedby={`${fileField}-help`} {...invalid(props.errors, fileField)} />
       <p class="help" id={`${fileField}-help`}>

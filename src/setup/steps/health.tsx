@@ -65,7 +65,7 @@ function PreviewTable(props: { preview: ModelPreviewView }) {
   const { preview } = props;
   return (
     <div class="notice" role="status">
-      <h3 style="margin-top:0">Preview: nothing is saved yet</h3>
+      <h2 style="margin-top:0">Preview: nothing is saved yet</h2>
       <p>
         Scored with this draft, <strong>{preview.accounts_moving_band}</strong> of {preview.accounts} account
         {preview.accounts === 1 ? "" : "s"} would move band.

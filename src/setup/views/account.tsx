@@ -1,5 +1,6 @@
 import type { AccountBrief } from "../../db/account-brief";
 import type { Ticket } from "../../db/tickets";
+import { decodeComponents } from "../../db/snapshot-components";
 import { SetupPage } from "../layout";
 import { Sparkline } from "./sparkline";
 
@@ -19,6 +20,8 @@ export function AccountView(props: {
 }) {
   const { brief } = props;
   const { account } = brief;
+  // The brief carries the snapshot's stored form (compact triples or named objects); decode either.
+  const components = decodeComponents(JSON.stringify(brief.health.components));
   return (
     <SetupPage title={account.client_name} email={props.email} csrf={props.csrf} admin={props.admin}>
       <p>
@@ -41,7 +44,7 @@ export function AccountView(props: {
           ) : null}
           {brief.health.trend ? `, ${brief.health.trend}` : ""}. <Sparkline points={props.history} width={160} height={32} />
         </p>
-        {brief.health.components.length ? (
+        {components.length ? (
           <table>
             <caption class="muted" style="text-align:left">
               Each component's contribution to the score (points)
@@ -59,11 +62,11 @@ export function AccountView(props: {
               </tr>
             </thead>
             <tbody>
-              {brief.health.components.map((component) => {
+              {components.map((component) => {
                 const contribution = num(component.contribution) ?? 0;
                 const value = num(component.value);
                 const weight = num(component.weight) ?? 0;
-                const name = String(component.name ?? "");
+                const name = component.name;
                 return (
                   <tr>
                     <th scope="row">{name}</th>
