@@ -101,19 +101,6 @@ import type { InboundEvent, ProviderName } from "../src/integrations/provider";
 import { sendAll } from "../src/queues/messages";
 import { openRenewalCheckpointTasks, type CheckpointRun } from "../src/db/maintenance";
 import { listTouchpoints, logTouchpoint, type NewTouchpoint, type Touchpoint, type TouchpointPage } from "../src/db/touchpoints";
-import {
-  healthHistory,
-  healthModelJson,
-  loadHealthModel,
-  saveHealthModel,
-  scoreAccount,
-  TREND_WINDOW_DAYS,
-  validateHealthModel,
-  type AccountHealth,
-  type HealthModelJson,
-  type HealthPoint,
-  type StoredHealthModel,
-} from "../src/db/health-model";
 import { portfolioHealth, type PortfolioHealth } from "../src/db/portfolio";
 import { ACCOUNT_HEALTH_TTL_SECONDS, accountHealthKey, healthEpochKey } from "../src/cache/account-health";
 import { eq } from "drizzle-orm";
@@ -306,6 +293,21 @@ import {
   type TrainingSession,
 } from "../src/db/training";
 import { customerJourney, type Journey } from "../src/db/journey";
+import {
+  dailyTrendPoints,
+  healthHistory,
+  healthModelJson,
+  loadHealthModel,
+  saveHealthModel,
+  scoreAccount,
+  TREND_WINDOW_DAYS,
+  validateHealthModel,
+  type AccountHealth,
+  type HealthModelJson,
+  type HealthPoint,
+  type StoredHealthModel,
+} from "../src/db/health-model";
+import { auditFacets, filteredAudit, markSetupStep, readSetupProgress, setupCounts, type AuditQuery, type SetupCounts, type SetupProgress } from "../src/db/setup";
 
 /** Long strings in audited arguments (a pasted CSV) are summarized, not copied into the log. */
 const AUDIT_STRING_LIMIT = 500;
@@ -1919,6 +1921,55 @@ export class TenantDO extends DurableObject<Env> {
     const purgedReceipts = purgeReceipts(this.db, new Date(now.getTime() - RECEIPT_RETENTION_DAYS * 86_400_000));
     await this.resealConnections();
     return { requeued: keys.length, purgedReceipts };
+  }
+
+  // --- setup ---
+
+  /** The setup page's saved progress and what the workspace holds (step 1's checks). */
+  setupStatus(): Outcome<SetupProgress & { accounts: number; health_model_customized: boolean } & SetupCounts> {
+    return attempt(() => ({
+      ...readSetupProgress(this.db),
+      accounts: countAccounts(this.db),
+      health_model_customized: this.healthModel().customized,
+      ...setupCounts(this.db),
+    }));
+  }
+
+  /** Marks a setup step done, with its audit entry, in one transaction. */
+  completeSetupStep(step: string, actor: Actor): Outcome<SetupProgress> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const progress = markSetupStep(tx, step, actor.userId, new Date());
+        recordAudit(tx, { ...actor, action: "setup_step_completed", targetId: step, details: { step } });
+        return progress;
+      }),
+    );
+  }
+
+  /** A page of accounts with each one's scored snapshots over `days` (the setup page's sparklines). */
+  accountsWithHistory(options: ListOptions, days: number): Outcome<AccountList & { history: Record<string, { at: string; score: number }[]> }> {
+    return attempt(() => {
+      const list = listAccounts(this.db, options);
+      const since = new Date(Date.now() - days * 86_400_000).toISOString();
+      const history: Record<string, { at: string; score: number }[]> = {};
+      for (const account of list.clients) {
+        history[account.client_id] = dailyTrendPoints(healthHistory(this.db, account.client_id, since), null);
+      }
+      return { ...list, history };
+    });
+  }
+
+  /** An audit entry for a setup action kept outside this object (team invitations live in D1). */
+  auditSetupAction(action: "invite_user" | "revoke_invitation" | "accept_invitation", targetId: string, details: { [key: string]: Json }, actor: Actor): Outcome<null> {
+    return attempt(() => {
+      recordAudit(this.db, { ...actor, action, targetId, details });
+      return null;
+    });
+  }
+
+  /** The audit log filtered by user, tool/action and date, newest first, with the filter choices. */
+  auditLogPage(query: AuditQuery): Outcome<ReturnType<typeof filteredAudit> & ReturnType<typeof auditFacets>> {
+    return attempt(() => ({ ...filteredAudit(this.db, query), ...auditFacets(this.db) }));
   }
 }
 

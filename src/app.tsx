@@ -11,6 +11,7 @@ import { resolveOrigin } from "./http/origin";
 import { oauthEdge } from "./auth/oauth";
 import { Layout } from "./http/layout";
 import { catalog } from "./tools/catalog";
+import { setupRoutes } from "./setup/routes";
 
 /** The unprotected side of the Worker: start page, sign-in and consent, health, API description. */
 export const app = new Hono<AppEnv>();
@@ -24,6 +25,7 @@ app.use(async (c, next) => {
 });
 
 app.route("/", authRoutes);
+app.route("/", setupRoutes);
 
 app.get("/", async (c) => {
   const origin = c.var.origin;

@@ -73,7 +73,8 @@ authRoutes.post("/signup", async (c) => {
     );
   }
   await startSession(c, c.env.SESSION_SECRET, { userId: created.userId, tenantId: created.tenantId, email });
-  return c.redirect("/", 303);
+  // A new owner starts with the workspace setup (/setup, src/setup).
+  return c.redirect("/setup", 303);
 });
 
 authRoutes.get("/login", async (c) => {

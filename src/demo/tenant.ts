@@ -65,8 +65,8 @@ async function seedDemoTenant(env: Env): Promise<void> {
 }
 
 /** The accounts' facts, through the same paths an import, the events endpoint and a CSM use. */
-async function seedDemoFacts(tenant: TenantApi, actor: Actor): Promise<void> {
-  const listed = await tenant.listAccounts({ filters: {}, sort_by: "name", sort_order: "asc", limit: DEMO_ACCOUNT_COUNT });
+export async function seedDemoFacts(tenant: TenantApi, actor: Actor, count: number = DEMO_ACCOUNT_COUNT): Promise<void> {
+  const listed = await tenant.listAccounts({ filters: {}, sort_by: "name", sort_order: "asc", limit: count });
   if (!listed.ok) throw new Error(`demo accounts not listed: ${listed.message}`);
   const facts = sampleFacts(listed.value.clients);
   for (const [kind, csv] of [["contacts", facts.contactsCsv], ["contracts", facts.contractsCsv], ["invoices", facts.invoicesCsv]] as const) {

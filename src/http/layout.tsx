@@ -27,7 +27,7 @@ pre { padding:.75rem; overflow-x:auto; }
 .warning { background:#fff6e5; border:1px solid #f3c56b; padding:.75rem; border-radius:6px; }
 `;
 
-export function Layout(props: { title: string; signedInAs?: string | null; csrf?: string; children: Child }) {
+export function Layout(props: { title: string; signedInAs?: string | null; csrf?: string; extraStyle?: string; wide?: boolean; children: Child }) {
   return (
     <>
     {raw("<!doctype html>")}
@@ -36,7 +36,8 @@ export function Layout(props: { title: string; signedInAs?: string | null; csrf?
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title} · Customer Success MCP</title>
-        <style>{STYLE}</style>
+        <style>{raw(STYLE)}</style>
+        {props.extraStyle ? <style>{raw(props.extraStyle)}</style> : null}
       </head>
       <body>
         <header>
@@ -58,7 +59,7 @@ export function Layout(props: { title: string; signedInAs?: string | null; csrf?
             )}
           </nav>
         </header>
-        <main>{props.children}</main>
+        <main class={props.wide ? "wide" : undefined}>{props.children}</main>
       </body>
     </html>
     </>

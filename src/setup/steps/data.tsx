@@ -1,0 +1,202 @@
+import { raw } from "hono/html";
+import type { ImportReport } from "../../import/run";
+import { FIELDS, type ImportKind } from "../../import/rows";
+import { TEMPLATES } from "../../db/onboarding";
+import type { FieldErrors } from "../context";
+import { ErrorSummary, FieldError, Hidden, invalid, SetupPage } from "../layout";
+
+/** Step 4 (data): CSV import with column mapping and a per-row report, sample data, default segments. */
+
+export const SETUP_IMPORT_KINDS = ["accounts", "contacts"] as const satisfies readonly ImportKind[];
+export type SetupImportKind = (typeof SETUP_IMPORT_KINDS)[number];
+
+/** Sends the upload with XMLHttpRequest to show its progress, then shows the streamed answer. */
+const UPLOAD_SCRIPT = `
+for (const form of document.querySelectorAll("form[data-upload]")) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const bar = form.querySelector("progress");
+    const label = form.querySelector("[data-upload-status]");
+    const request = new XMLHttpRequest();
+    request.open("POST", form.action);
+    request.upload.addEventListener("progress", (progress) => {
+      if (progress.lengthComputable) { bar.max = progress.total; bar.value = progress.loaded; }
+      label.textContent = "Uploading… " + Math.round(100 * progress.loaded / Math.max(progress.total, 1)) + "%";
+    });
+    request.upload.addEventListener("load", () => { bar.removeAttribute("value"); label.textContent = "Uploaded; importing rows…"; });
+    request.addEventListener("load", () => { document.open(); document.write(request.responseText); document.close(); history.replaceState(null, "", form.action); });
+    request.addEventListener("error", () => { label.textContent = "The upload failed; check your connection and try again."; });
+    bar.hidden = false;
+    request.send(new FormData(form));
+  });
+}
+`;
+
+export function ImportReportView(props: { report: ImportReport; encodingWarning: string | null }) {
+  const { report } = props;
+  return (
+    <section class="card" aria-labelledby="report-title" id="import-report">
+      <h2 id="report-title">
+        {report.dry_run ? "Check of" : "Import of"} {report.kind}: {report.rows} row{report.rows === 1 ? "" : "s"} read
+      </h2>
+      <p role="status">
+        {report.created} created, {report.updated} updated, {report.unchanged} unchanged, <strong>{report.rejected} rejected</strong>
+        {report.dry_run ? " (nothing was written: this was a check)" : ""}.
+      </p>
+      {props.encodingWarning ? <p class="warning">{props.encodingWarning}</p> : null}
+      {report.warnings.length ? (
+        <ul>
+          {report.warnings.map((warning) => (
+            <li class="muted">{warning.message}</li>
+          ))}
+        </ul>
+      ) : null}
+      <p class="muted">
+        Columns used: {Object.entries(report.columns).map(([field, header]) => `${field} ← “${header}”`).join(", ")}
+      </p>
+      {report.errors.length ? (
+        <>
+          <h3>Rows not imported</h3>
+          <p class="help">Fix these rows in your file and import it again: rows already imported are matched by external id and not duplicated.</p>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col" class="num">
+                  Row
+                </th>
+                <th scope="col">Field</th>
+                <th scope="col">Reason</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.errors.slice(0, 500).map((error) => (
+                <tr>
+                  <td class="num">{error.row}</td>
+                  <td>{error.field ?? "(whole row)"}</td>
+                  <td>{error.message}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {report.errors.length + report.errors_omitted > 500 ? (
+            <p class="muted">… and {report.errors.length + report.errors_omitted - 500} more rows with problems.</p>
+          ) : null}
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function ImportForm(props: { kind: SetupImportKind; csrf: string; errors?: FieldErrors; mapping?: Record<string, string> }) {
+  const { kind } = props;
+  const fileField = `file_${kind}`;
+  return (
+    <form method="post" action={`/setup/data/import/${kind}`} enctype="multipart/form-data" data-upload novalidate>
+      <Hidden csrf={props.csrf} />
+      <h2>Import {kind}</h2>
+      <label for={fileField}>CSV file of {kind}</label>
+      <input id={fileField} name="file" type="file" accept=".csv,text/csv" aria-describedby={`${fileField}-help`} {...invalid(props.errors, fileField)} />
+      <p class="help" id={`${fileField}-help`}>
+        Header row first; UTF-8 or Excel's CSV. Up to 50,000 rows. {kind === "accounts" ? "external_id and name are required." : "external_id (your id for the contact), account_external_id (or client_id) and name are required."}
+      </p>
+      <FieldError errors={props.errors} name={fileField} />
+      <details>
+        <summary>Column mapping (optional)</summary>
+        <p class="help">Columns named like the fields below are matched automatically. Type your header next to a field to map a differently named column.</p>
+        <div class="grid">
+          {FIELDS[kind].map((field) => {
+            const id = `map_${kind}_${field.name}`;
+            return (
+              <div>
+                <label for={id}>{field.name}</label>
+                <input id={id} name={`map_${field.name}`} type="text" value={props.mapping?.[field.name] ?? ""} aria-describedby={`${id}-help`} />
+                <p class="help" id={`${id}-help`}>
+                  {field.description}
+                </p>
+              </div>
+            );
+          })}
+        </div>
+        <FieldError errors={props.errors} name={`mapping_${kind}`} />
+      </details>
+      <label class="check" for={`dry_${kind}`}>
+        <input type="checkbox" id={`dry_${kind}`} name="dry_run" value="on" /> Only check the file (write nothing)
+      </label>
+      <progress hidden aria-label={`Upload of the ${kind} file`}></progress>
+      <p data-upload-status aria-live="polite" class="muted"></p>
+      <div class="actions">
+        <button type="submit">Import {kind}</button>
+      </div>
+    </form>
+  );
+}
+
+export function DataStep(props: {
+  email: string;
+  csrf: string;
+  completed: readonly string[];
+  accounts: number;
+  contacts: number;
+  segments: number;
+  errors?: FieldErrors;
+  message?: string | null;
+  notice?: string | null;
+  mapping?: Record<string, string>;
+  /** Where a streamed import report goes (see routes). */
+  reportSlot?: string;
+}) {
+  return (
+    <SetupPage title="Setup: data" email={props.email} csrf={props.csrf} admin step="data" completed={props.completed}>
+      <div class="card">
+        <h1>Bring in your accounts</h1>
+        <p>
+          The workspace has {props.accounts} account{props.accounts === 1 ? "" : "s"} and {props.contacts} contact{props.contacts === 1 ? "" : "s"}.
+          Import them from your CRM's CSV export (accounts first, then contacts), or load sample data to try things out.
+        </p>
+        {props.notice ? (
+          <p class="notice" role="status">
+            {props.notice}
+          </p>
+        ) : null}
+        <ErrorSummary message={props.message} errors={props.errors} />
+      </div>
+      {props.reportSlot ? raw(props.reportSlot) : null}
+      <div class="card">
+        {(SETUP_IMPORT_KINDS as readonly SetupImportKind[]).map((kind) => (
+          <ImportForm kind={kind} csrf={props.csrf} errors={props.errors} mapping={props.mapping} />
+        ))}
+        <script>{raw(UPLOAD_SCRIPT)}</script>
+      </div>
+      <div class="card">
+        <h2>Or load sample data</h2>
+        <p class="help">50 sample accounts with contacts, contracts, invoices, usage, tickets and survey answers, scored like real ones. Only for an empty workspace.</p>
+        <form method="post" action="/setup/data/sample">
+          <Hidden csrf={props.csrf} />
+          <button type="submit" class="secondary" disabled={props.accounts > 0}>
+            Load sample data
+          </button>
+        </form>
+      </div>
+      <div class="card" id="defaults">
+        <h2>Default segments and templates</h2>
+        <p class="help">
+          Creates the segments “At risk”, “Renewing in 90 days”, “Champions” and “Enterprise” (skipping any that exist). The
+          workspace has {props.segments} segment{props.segments === 1 ? "" : "s"}. Onboarding plans use these built-in templates:{" "}
+          {TEMPLATES.map((template) => `${template.name} (${template.applies_to})`).join("; ")}.
+        </p>
+        <form method="post" action="/setup/data/defaults">
+          <Hidden csrf={props.csrf} />
+          <button type="submit" class="secondary">
+            Create default segments
+          </button>
+        </form>
+      </div>
+      <form method="post" action="/setup/data/done" class="card">
+        <Hidden csrf={props.csrf} />
+        <div class="actions">
+          <button type="submit">Continue to team</button>
+        </div>
+      </form>
+    </SetupPage>
+  );
+}

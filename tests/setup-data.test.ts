@@ -1,0 +1,117 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { tenantStub } from "../durable-objects/tenant";
+import { hiddenField } from "../scripts/lib/oauth-flow";
+import { newWorkspace, tenantIdOf, type Workspace } from "./support/worker";
+
+/** Data step imports, the accounts and account views, and the audit log filters. */
+
+async function upload(workspace: Workspace, kind: string, bytes: Uint8Array | string, fields: Record<string, string> = {}) {
+  const csrf = hiddenField((await workspace.browser.page("/setup/data")).html, "csrf_token");
+  const form = new FormData();
+  form.set("csrf_token", csrf);
+  form.set("file", new File([bytes], `${kind}.csv`, { type: "text/csv" }));
+  for (const [name, value] of Object.entries(fields)) form.set(name, value);
+  const response = await workspace.browser.request(`/setup/data/import/${kind}`, { method: "POST", body: form });
+  return { status: response.status, html: await response.text() };
+}
+
+const ACCOUNTS_CSV = [
+  "Customer ID,Account Name,tier,contract_value,renewal_date",
+  "crm-1,Alpha Ltd,enterprise,120000,2027-03-01",
+  "crm-2,Beta GmbH,standard,not-a-number,2027-04-01",
+  "crm-3,Gamma Inc,professional,40000,2027-13-40",
+  "crm-4,Delta SA,starter,9000,2027-05-01",
+].join("\n");
+
+describe("data step import", () => {
+  it("imports the valid rows with a mapped column, reports each bad row by number and reason, and re-runs without duplicates", async () => {
+    const workspace = await newWorkspace();
+    const tenant = tenantStub(env.TENANT, await tenantIdOf(workspace.email));
+    const first = await upload(workspace, "accounts", ACCOUNTS_CSV, { map_external_id: "Customer ID" });
+    expect(first.status).toBe(200);
+    expect(first.html).toContain("2 created, 0 updated, 0 unchanged, <strong>2 rejected</strong>");
+    expect(first.html).toMatch(/<td class="num">3<\/td><td>contract_value<\/td><td>must be a number/);
+    expect(first.html).toMatch(/<td class="num">4<\/td><td>renewal_date<\/td>/);
+    expect(first.html).toContain('id="import-progress"');
+    expect(first.html).toContain("4 of 4 rows processed");
+    expect(first.html.trimEnd().endsWith("</html>")).toBe(true);
+    expect(await tenant.accountCount()).toBe(2);
+
+    const again = await upload(workspace, "accounts", ACCOUNTS_CSV, { map_external_id: "Customer ID" });
+    expect(again.html).toContain("0 created, 0 updated, 2 unchanged, <strong>2 rejected</strong>");
+    expect(await tenant.accountCount()).toBe(2);
+
+    const contacts = await upload(workspace, "contacts", "external_id,account_external_id,name,email\nc-1,crm-1,Ann Lee,ann@alpha.example\nc-2,crm-9,Nobody,n@x.example\n");
+    expect(contacts.html).toContain("1 created");
+    expect(contacts.html).toMatch(/<td class="num">3<\/td>/);
+  });
+
+  it("refuses a file without a required column, naming it, and writes nothing", async () => {
+    const workspace = await newWorkspace();
+    const tenant = tenantStub(env.TENANT, await tenantIdOf(workspace.email));
+    const response = await upload(workspace, "accounts", "name,tier\nAlpha,enterprise\n");
+    expect(response.status).toBe(400);
+    expect(response.html).toContain('id="file_accounts-error"');
+    expect(response.html).toContain("no column for external_id");
+    expect(await tenant.accountCount()).toBe(0);
+    const missing = await upload(workspace, "accounts", "");
+    expect(missing.status).toBe(400);
+  });
+
+  it("reads a Windows-1252 file instead of importing replacement characters, and says so", async () => {
+    const workspace = await newWorkspace();
+    const tenant = tenantStub(env.TENANT, await tenantIdOf(workspace.email));
+    const bytes = new Uint8Array([...new TextEncoder().encode("external_id,name\nw-1,Caf"), 0xe9, ...new TextEncoder().encode(" M"), 0xfc, ...new TextEncoder().encode("ller\n")]);
+    const response = await upload(workspace, "accounts", bytes);
+    expect(response.html).toContain("read as Windows-1252");
+    const listed = await tenant.listAccounts({ filters: {}, sort_by: "name", sort_order: "asc", limit: 5 });
+    expect(listed.ok && listed.value.clients[0]?.client_name).toBe("Café Müller");
+  });
+
+  it("imports 1,500 rows in chunks and a check-only run writes nothing", async () => {
+    const workspace = await newWorkspace();
+    const tenant = tenantStub(env.TENANT, await tenantIdOf(workspace.email));
+    const rows = ["external_id,name,tier,contract_value"];
+    for (let index = 1; index <= 1_500; index += 1) rows.push(`bulk-${index},Bulk ${index},standard,${1000 + index}`);
+    const csv = rows.join("\n");
+    const dry = await upload(workspace, "accounts", csv, { dry_run: "on" });
+    expect(dry.html).toContain("1500 created");
+    expect(dry.html).toContain("nothing was written");
+    expect(await tenant.accountCount()).toBe(0);
+    const real = await upload(workspace, "accounts", csv);
+    expect(real.html).toContain("1,500 of 1,500 rows processed");
+    expect(real.html).toContain("1,000 of 1,500 rows processed");
+    expect(await tenant.accountCount()).toBe(1_500);
+  }, 180_000);
+});
+
+describe("accounts and audit views", () => {
+  it("shows accounts sortable by ARR with sparklines, an account page, and audit entries filtered by tool and date", async () => {
+    const workspace = await newWorkspace();
+    await upload(workspace, "accounts", "external_id,name,tier,contract_value\na-1,Small Co,starter,1000\na-2,Big Co,enterprise,900000\n");
+    const byArr = (await workspace.browser.page("/setup/accounts?sort=arr&order=desc")).html;
+    expect(byArr.indexOf("Big Co")).toBeLessThan(byArr.indexOf("Small Co"));
+    expect(byArr).toContain('aria-sort="descending"');
+    const ascending = (await workspace.browser.page("/setup/accounts?sort=arr&order=asc")).html;
+    expect(ascending.indexOf("Small Co")).toBeLessThan(ascending.indexOf("Big Co"));
+    expect((await workspace.browser.page("/setup/accounts?sort=bogus")).response.status).toBe(400);
+
+    const id = /href="\/setup\/accounts\/([^"]+)">Big Co/.exec(byArr)?.[1] ?? "";
+    const account = await workspace.browser.page(`/setup/accounts/${id}`);
+    expect(account.response.status).toBe(200);
+    expect(account.html).toContain("<h1>Big Co</h1>");
+    expect(account.html).toContain("Open tickets");
+    expect((await workspace.browser.page("/setup/accounts/cs_missing")).response.status).toBe(404);
+
+    const today = new Date().toISOString().slice(0, 10);
+    const audit = (await workspace.browser.page(`/setup/audit?tool=import_accounts&from=${today}&to=${today}`)).html;
+    expect(audit).toContain("<code>import_accounts</code>");
+    expect(audit).not.toContain("<code>setup_step_completed</code>");
+    const none = (await workspace.browser.page("/setup/audit?from=2001-01-01&to=2001-01-02")).html;
+    expect(none).toContain("No entries match these filters.");
+    const bad = await workspace.browser.page("/setup/audit?from=yesterday");
+    expect(bad.response.status).toBe(400);
+    expect(bad.html).toContain('id="from-error"');
+  });
+});
