@@ -109,7 +109,7 @@ export class IntercomClient {
   constructor(
     private readonly baseUrl: string,
     private readonly accessToken: string,
-    private readonly now: () => number = Date.now,
+    private readonly options: { now?: () => number; timeoutMs?: number } = {},
   ) {}
 
   private async call(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<unknown> {
@@ -120,8 +120,15 @@ export class IntercomClient {
     };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const response = await providerFetch(
-      { method, url: `${this.baseUrl}${path}`, headers, body: body === undefined ? undefined : JSON.stringify(body), provider: PROVIDER },
-      this.now,
+      {
+        method,
+        url: `${this.baseUrl}${path}`,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        provider: PROVIDER,
+        ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
+      },
+      this.options.now,
     );
     return providerJson(response, PROVIDER);
   }
@@ -157,11 +164,12 @@ export class IntercomClient {
   }
 
   /** Every contact matching the filters, following the cursor, up to `limit`. */
-  async searchAllContacts(filters: SearchQuery[], limit = 1_000): Promise<IntercomContact[]> {
+  async searchAllContacts(filters: SearchQuery[], options: { limit?: number; perPage?: number } = {}): Promise<IntercomContact[]> {
+    const limit = options.limit ?? 1_000;
     const found: IntercomContact[] = [];
     let cursor: string | null = null;
     do {
-      const page: ContactPage = await this.searchContacts(filters, { perPage: 150, startingAfter: cursor });
+      const page: ContactPage = await this.searchContacts(filters, { perPage: options.perPage ?? 150, startingAfter: cursor });
       found.push(...page.contacts);
       cursor = page.next;
     } while (cursor && found.length < limit);
