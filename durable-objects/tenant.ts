@@ -251,6 +251,7 @@ import {
   type ReviewType,
 } from "../src/db/advocacy";
 import { accountBrief, type AccountBrief } from "../src/db/account-brief";
+import { planIntercomMessage, type IntercomMessageInput, type IntercomMessagePlan } from "../src/db/intercom-messages";
 import type { Env } from "../src/env";
 import { createPlan, findPlan, planProgress, updateMilestone, type MilestoneChanges, type NewPlan, type Plan, type Progress, type UsageFirstValue } from "../src/db/onboarding";
 import {
@@ -1667,6 +1668,13 @@ export class TenantDO extends DurableObject<Env> {
   /** The account brief behind the account:// resource and the prompts. Reads only. */
   accountBrief(id: string): Outcome<AccountBrief> {
     return attempt(() => accountBrief(this.db, id, this.healthModel().config.bands));
+  }
+
+  // --- intercom ---
+
+  /** Who an Intercom message to an account's or a segment's contacts reaches, one delivery each. Reads only. */
+  planIntercomMessage(input: IntercomMessageInput): Outcome<IntercomMessagePlan> {
+    return attempt(() => planIntercomMessage(this.db, input));
   }
 }
 
