@@ -191,6 +191,18 @@ describe("Intercom inbound conversation events", () => {
     expect((await touchpointsOf(team, acme)).length + (await touchpointsOf(team, globex)).length).toBe(before);
   });
 
+  it("a linked contact that moved to another account is followed to its current account", async () => {
+    const moverId = await addContact(team, acme, { name: "Mover", email: "mover@acme.test" });
+    const mover = { type: "user", id: "66437ee0mover", email: "mover@acme.test" } as const;
+    const first = await apply(team, { topic: "conversation.user.created", conversation: "801", sourceAuthor: mover, contacts: [{ id: mover.id }] });
+    expect(first.accountIds).toEqual([acme]);
+    await inTenant(team.tenantId, (db) => db.update(schema.contacts).set({ accountId: globex }).where(eq(schema.contacts.id, moverId)).run());
+    const second = await apply(team, { topic: "conversation.user.replied", conversation: "801", contacts: [{ id: mover.id }], part: { id: "8400", body: "new job", author: { type: "user", id: mover.id } } });
+    expect(second.accountIds).toEqual([globex]);
+    expect(second.effect).toMatch(/\(via link\)$/);
+    expect((await touchpointsOf(team, globex)).find((row) => row.externalId === "intercom:8400")?.contactId).toBe(moverId);
+  });
+
   it("a part timestamped ahead of our clock is logged at our now, not refused", async () => {
     const effect = await apply(team, { topic: "conversation.user.replied", conversation: "601", contacts: [{ id: grace.id }], part: { id: "8300", body: "from the future", author: { type: "user", id: grace.id }, at: epoch(7_200) } });
     expect(effect.accountIds).toEqual([acme]);

@@ -77,7 +77,11 @@ function resolve(tx: TenantDb, person: Person, now: Date): Resolved | null {
       .from(integrationLinks)
       .where(and(eq(integrationLinks.provider, "intercom"), eq(integrationLinks.kind, "contact"), eq(integrationLinks.externalId, intercomId)))
       .get();
-    if (link?.accountId) return { accountId: link.accountId, contactId: link.contactId, via: "link" };
+    if (!link) continue;
+    // The contact's current account, not the one it had when linked (contacts can move).
+    const linked = link.contactId ? tx.select({ accountId: contacts.accountId }).from(contacts).where(eq(contacts.id, link.contactId)).get() : undefined;
+    if (linked) return { accountId: linked.accountId, contactId: link.contactId, via: "link" };
+    if (link.accountId && !link.contactId) return { accountId: link.accountId, contactId: null, via: "link" };
   }
   let found: { id: string; accountId: string } | undefined;
   let via = "";
