@@ -273,6 +273,7 @@ import {
   type TrainingSession,
 } from "../src/db/training";
 import { customerJourney, type Journey } from "../src/db/journey";
+import { importTickets, linkOrganization, searchQueries, type OrganizationLink, type TicketSyncResult, type ZendeskTicketSnapshot } from "../src/db/zendesk";
 
 /** Long strings in audited arguments (a pasted CSV) are summarized, not copied into the log. */
 const AUDIT_STRING_LIMIT = 500;
@@ -1667,6 +1668,36 @@ export class TenantDO extends DurableObject<Env> {
   /** The account brief behind the account:// resource and the prompts. Reads only. */
   accountBrief(id: string): Outcome<AccountBrief> {
     return attempt(() => accountBrief(this.db, id, this.healthModel().config.bands));
+  }
+
+  // --- zendesk ---
+
+  /** Which Zendesk organization is this account: tickets of that organization land on it. */
+  linkZendeskOrganization(input: { client_id: string; organization_id: number }, actor: Actor): Outcome<OrganizationLink> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const link = linkOrganization(tx, input.client_id, input.organization_id);
+        recordAudit(tx, { ...actor, action: "link_zendesk_organization", targetId: input.client_id, details: { organization_id: input.organization_id, previous_client_id: link.previous_client_id } });
+        return link;
+      }),
+    );
+  }
+
+  /** The Zendesk searches that find an account's tickets. Reads only. */
+  zendeskSearchQueries(accountId: string): Outcome<string[]> {
+    return attempt(() => searchQueries(this.db, accountId));
+  }
+
+  /** Tickets a Zendesk search found for the account, brought into ours (same code as the webhooks). */
+  importZendeskTickets(accountId: string, found: ZendeskTicketSnapshot[], actor: Actor): Outcome<TicketSyncResult> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const { result, touched } = importTickets(tx, accountId, found);
+        recordAudit(tx, { ...actor, action: "sync_zendesk_tickets", targetId: accountId, details: { found: found.length, opened: result.opened, updated: result.updated, skipped: result.skipped } });
+        if (touched.length > 0) this.factsChanged(tx, touched);
+        return result;
+      }),
+    );
   }
 }
 

@@ -150,12 +150,15 @@ function open(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, place: 
   return reread(tx, ticket.ticket_id);
 }
 
-function apply(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, now: Date, touched: { accountId: string | null; effects: string[] }): InboundEffect {
+type Placement = { accountId: string; contactId: string | null; via: string };
+type Touched = { accountId: string | null; effects: string[] };
+
+function apply(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, now: Date, touched: Touched, placement?: Placement): InboundEffect {
   const z = data.ticket;
   let row = ticketOf(tx, z.id);
   const effects = touched.effects;
   if (!row) {
-    const place = placeTicket(tx, z);
+    const place = placement ?? placeTicket(tx, z);
     if (!place) {
       return {
         accountIds: [],
@@ -219,9 +222,25 @@ function apply(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, now: D
 export function handleZendeskEvent(tx: TenantDb, event: InboundEvent, now: Date): InboundEffect {
   const parsed = zendeskEventData.safeParse(event.data);
   if (!parsed.success) return { accountIds: [], effect: `ignored: ${event.type} is not a ticket event` };
-  const touched: { accountId: string | null; effects: string[] } = { accountId: null, effects: [] };
+  const touched: Touched = { accountId: null, effects: [] };
+  return guarded(() => apply(tx, event, parsed.data, now, touched), touched);
+}
+
+/**
+ * Brings our copy of a Zendesk ticket (from a search, not a webhook) up to its current state;
+ * a ticket we do not have yet is opened for `accountId` (the account the search was for).
+ */
+export function applyTicketSnapshot(tx: TenantDb, data: ZendeskEventData, updatedAt: string, accountId: string, now: Date): InboundEffect {
+  const event: InboundEvent = { id: `sync:${data.ticket.id}`, type: "zendesk:ticket.synced", occurredAt: updatedAt, data: {} };
+  const touched: Touched = { accountId: null, effects: [] };
+  const found = placeTicket(tx, data.ticket);
+  const contactId = found?.accountId === accountId ? found.contactId : null;
+  return guarded(() => apply(tx, event, data, now, touched, { accountId, contactId, via: "search" }), touched);
+}
+
+function guarded(work: () => InboundEffect, touched: Touched): InboundEffect {
   try {
-    return apply(tx, event, parsed.data, now, touched);
+    return work();
   } catch (error) {
     // The lifecycle refused (an event for a state our ticket cannot take): keep what was applied
     // before it (its account is rescored) and say why on the receipt.
