@@ -178,6 +178,8 @@ describe("Zendesk webhook bodies", () => {
     const [event] = events(await delivery(body, { headers: { [INVOCATION_HEADER]: "inv-812-1" } }));
     expect(event).toMatchObject({ id: "inv-812-1", type: "zendesk:ticket.solved", occurredAt: "2026-05-01T11:58:00.000Z" });
     expect(event?.data.ticket).toMatchObject({ id: "812", status: "solved", priority: "normal", requester_email: "ann@customer.com", organization_id: "44", organization_external_id: "crm-44" });
+    const bare = events(await delivery(JSON.stringify({ type: "ticket.solved", ticket: { id: "813" } }), { headers: { [INVOCATION_HEADER]: "inv-813" } }))[0];
+    expect(bare?.data.ticket).toMatchObject({ id: "813", status: "solved" });
     const missing = refusal(await delivery(body, { headers: { [INVOCATION_HEADER]: null } }));
     expect(missing).toMatchObject({ status: 400 });
     expect(missing.reason).toContain(INVOCATION_HEADER);

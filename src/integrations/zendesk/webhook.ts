@@ -262,7 +262,7 @@ function fromTrigger(raw: z.output<typeof triggerBody>, invocationId: string | n
       id: t.id,
       subject: t.subject,
       description: clip(t.description),
-      status: t.status === "on-hold" || t.status === "on_hold" ? "hold" : t.status,
+      status: t.status === "on-hold" || t.status === "on_hold" ? "hold" : (t.status ?? (kind === "ticket.solved" ? "solved" : null)),
       priority: t.priority,
       type: t.type,
       requester_id: t.requester_id ?? t.requester?.id ?? null,
