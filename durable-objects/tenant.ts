@@ -303,7 +303,7 @@ import {
   type TrainingSession,
 } from "../src/db/training";
 import { customerJourney, type Journey } from "../src/db/journey";
-import { importTickets, linkOrganization, searchQueries, type OrganizationLink, type TicketSyncResult, type ZendeskTicketSnapshot } from "../src/db/zendesk";
+import { importTickets, linkOrganization, searchQueries, ticketDraft, type OrganizationLink, type TicketSyncResult, type ZendeskTicketDraft, type ZendeskTicketSnapshot } from "../src/db/zendesk";
 
 /** Long strings in audited arguments (a pasted CSV) are summarized, not copied into the log. */
 const AUDIT_STRING_LIMIT = 500;
@@ -1893,6 +1893,11 @@ export class TenantDO extends DurableObject<Env> {
         return link;
       }),
     );
+  }
+
+  /** What create_ticket sends to Zendesk for one of our tickets. Reads only. */
+  zendeskTicketDraft(ticketId: string): Outcome<ZendeskTicketDraft> {
+    return attempt(() => ticketDraft(this.db, ticketId));
   }
 
   /** The Zendesk searches that find an account's tickets. Reads only. */

@@ -1,6 +1,8 @@
 import { and, asc, eq, isNotNull } from "drizzle-orm";
+import type { ZendeskTicket } from "../integrations/zendesk/client";
 import type { ZendeskEventData } from "../integrations/zendesk/webhook";
 import { AccountError, requireAccount, type TenantDb } from "./accounts";
+import { getTicket } from "./tickets";
 import { applyTicketSnapshot } from "./inbound/zendesk";
 import { contacts, integrationLinks, tickets } from "./tenant-schema";
 
@@ -21,8 +23,27 @@ export interface ZendeskTicketSnapshot {
   requester_id: number | null;
   organization_id: number | null;
   assignee_id: number | null;
+  external_id: string | null;
   created_at: string | null;
   updated_at: string | null;
+}
+
+/** The snapshot of a ticket as the client read it. */
+export function snapshotOf(ticket: ZendeskTicket): ZendeskTicketSnapshot {
+  return {
+    id: ticket.id,
+    subject: ticket.subject ?? null,
+    description: ticket.description ?? null,
+    status: ticket.status,
+    priority: ticket.priority ?? null,
+    type: ticket.type ?? null,
+    requester_id: ticket.requester_id ?? null,
+    organization_id: ticket.organization_id ?? null,
+    assignee_id: ticket.assignee_id ?? null,
+    external_id: ticket.external_id ?? null,
+    created_at: ticket.created_at ?? null,
+    updated_at: ticket.updated_at ?? null,
+  };
 }
 
 export interface OrganizationLink {
@@ -104,6 +125,7 @@ function eventData(t: ZendeskTicketSnapshot): ZendeskEventData {
       organization_id: str(t.organization_id),
       organization_external_id: null,
       assignee_id: str(t.assignee_id),
+      external_id: t.external_id,
       created_at: t.created_at,
     },
     change: null,
@@ -130,4 +152,50 @@ export function importTickets(tx: TenantDb, accountId: string, found: readonly Z
     result.effects.push({ zendesk_ticket_id: ticket.id, effect: effect.effect });
   }
   return { result, touched: [...touched] };
+}
+
+/** What create_ticket gets for one of our tickets: requester, organization and our id as external_id. */
+export interface ZendeskTicketDraft {
+  subject: string;
+  body: string;
+  public: boolean;
+  priority: "urgent" | "high" | "normal" | "low";
+  requester_email?: string;
+  requester_name?: string;
+  organization_id?: number;
+  external_id: string;
+  tags: string[];
+}
+
+const ZENDESK_PRIORITY = { P1: "urgent", P2: "high", P3: "normal", P4: "low" } as const;
+
+export function ticketDraft(tx: TenantDb, ticketId: string, now = new Date()): ZendeskTicketDraft {
+  const ticket = getTicket(tx, ticketId, now);
+  if (ticket.source === "zendesk") {
+    throw new AccountError("conflict", `ticket_id: ticket "${ticketId}" came from Zendesk; it is already there.`);
+  }
+  const row = tx.select({ externalId: tickets.externalId }).from(tickets).where(eq(tickets.id, ticketId)).get();
+  if (row?.externalId?.startsWith("zendesk:")) {
+    throw new AccountError("conflict", `ticket_id: ticket "${ticketId}" is already Zendesk ticket #${row.externalId.slice("zendesk:".length)}.`);
+  }
+  const requester = ticket.requester_contact_id
+    ? tx.select({ name: contacts.name, email: contacts.email }).from(contacts).where(eq(contacts.id, ticket.requester_contact_id)).get()
+    : undefined;
+  const organization = tx
+    .select({ id: integrationLinks.externalId })
+    .from(integrationLinks)
+    .where(and(eq(integrationLinks.provider, "zendesk"), eq(integrationLinks.kind, "organization"), eq(integrationLinks.accountId, ticket.client_id)))
+    .orderBy(asc(integrationLinks.externalId))
+    .get();
+  const body = ticket.description.trim() || ticket.subject;
+  return {
+    subject: ticket.subject.slice(0, 250),
+    body,
+    public: true,
+    priority: ZENDESK_PRIORITY[ticket.priority],
+    ...(requester?.email ? { requester_email: requester.email, requester_name: requester.name } : {}),
+    ...(organization && /^\d+$/.test(organization.id) ? { organization_id: Number(organization.id) } : {}),
+    external_id: ticket.ticket_id,
+    tags: ["customer-success", ticket.category.replace(/[^a-z0-9_-]/gi, "_").toLowerCase()],
+  };
 }

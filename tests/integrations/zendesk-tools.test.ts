@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ZendeskTicketSnapshot } from "../../src/db/zendesk";
+import { snapshotOf } from "../../src/db/zendesk";
 import { ZendeskClient } from "../../src/integrations/zendesk/client";
 import { authorizationOf, baseUrlOf, readConnection } from "../../src/integrations/zendesk/connection";
 import { apiCall } from "../support/worker";
@@ -18,22 +18,6 @@ beforeAll(async () => {
   accountId = await register(team.token, { client_name: "Synced", tier: "professional" });
   otherAccount = await register(team.token, { client_name: "Other" });
 });
-
-function snapshot(ticket: Awaited<ReturnType<ZendeskClient["getTicket"]>>): ZendeskTicketSnapshot {
-  return {
-    id: ticket.id,
-    subject: ticket.subject ?? null,
-    description: ticket.description ?? null,
-    status: ticket.status,
-    priority: ticket.priority ?? null,
-    type: ticket.type ?? null,
-    requester_id: ticket.requester_id ?? null,
-    organization_id: ticket.organization_id ?? null,
-    assignee_id: ticket.assignee_id ?? null,
-    created_at: ticket.created_at ?? null,
-    updated_at: ticket.updated_at ?? null,
-  };
-}
 
 describe("link_zendesk_organization", () => {
   it("links an organization, moves it when linked again elsewhere, and has a REST twin", async () => {
@@ -77,7 +61,7 @@ describe("importing an account's Zendesk tickets from a search", () => {
     expect(queries).toEqual(["organization:31337", "organization:4242"]);
     const search = async () => (await Promise.all(queries.map((q) => client.searchAllTickets(q)))).flatMap((r) => r.tickets);
     const found = { tickets: await search() };
-    const first = await team.tenant.importZendeskTickets(accountId, found.tickets.map(snapshot), ACTOR);
+    const first = await team.tenant.importZendeskTickets(accountId, found.tickets.map(snapshotOf), ACTOR);
     if (!first.ok) throw new Error(first.message);
     expect(first.value).toMatchObject({ client_id: accountId, opened: 2, updated: 0, unchanged: 0, skipped: 0 });
     // factsChanged ran: the health inputs count the open Zendesk ticket.
@@ -92,7 +76,7 @@ describe("importing an account's Zendesk tickets from a search", () => {
 
     await client.updateTicket(a.id, { status: "pending" });
     const again = { tickets: await search() };
-    const second = await team.tenant.importZendeskTickets(accountId, again.tickets.map(snapshot), ACTOR);
+    const second = await team.tenant.importZendeskTickets(accountId, again.tickets.map(snapshotOf), ACTOR);
     if (!second.ok) throw new Error(second.message);
     expect(second.value).toMatchObject({ opened: 0, updated: 1, unchanged: 1 });
     expect(second.value.effects.find((e) => e.zendesk_ticket_id === a.id)?.effect).toContain("new → pending");

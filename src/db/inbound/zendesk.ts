@@ -157,6 +157,15 @@ function apply(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, now: D
   const z = data.ticket;
   let row = ticketOf(tx, z.id);
   const effects = touched.effects;
+  if (!row && z.external_id) {
+    // A ticket we pushed to Zendesk (push_ticket_to_zendesk) comes back with our id as its external_id: link, do not copy.
+    const ours = tx.select().from(tickets).where(eq(tickets.id, z.external_id)).get();
+    if (ours && ours.externalId === null) {
+      tx.update(tickets).set({ externalId: externalIdOf(z.id), updatedAt: now.toISOString() }).where(eq(tickets.id, ours.id)).run();
+      row = reread(tx, ours.id);
+      effects.push(`linked ticket ${ours.id} to Zendesk #${z.id}`);
+    }
+  }
   if (!row) {
     const place = placement ?? placeTicket(tx, z);
     if (!place) {

@@ -44,6 +44,8 @@ export const zendeskEventData = z.object({
     organization_id: z.string().nullable(),
     organization_external_id: z.string().nullable(),
     assignee_id: z.string().nullable(),
+    /** The ticket's external_id at Zendesk: our ticket id when we created it (push_ticket_to_zendesk). */
+    external_id: z.string().nullable().default(null),
     created_at: z.string().nullable(),
   }),
   change: z.object({ field: z.enum(["status", "priority"]), previous: z.string().nullable(), current: z.string().nullable() }).nullable(),
@@ -67,6 +69,7 @@ const subscriptionDetail = z.looseObject({
   requester_id: optionalId,
   organization_id: optionalId,
   assignee_id: optionalId,
+  external_id: optionalText,
   created_at: optionalText,
 });
 
@@ -107,6 +110,7 @@ const triggerTicket = z.looseObject({
   organization_external_id: optionalText,
   organization: z.looseObject({ id: optionalId, external_id: optionalText, name: optionalText }).optional(),
   assignee_id: optionalId,
+  external_id: optionalText,
   created_at: optionalText,
   updated_at: optionalText,
   latest_comment: z.looseObject({ id: optionalId, body: optionalText, public: z.union([z.boolean(), z.string()]).optional(), author_is_agent: z.union([z.boolean(), z.string()]).optional(), author: optionalText }).optional(),
@@ -238,6 +242,7 @@ function fromSubscription(raw: z.output<typeof subscriptionEvent>, now: Date): I
       organization_id: detail?.organization_id ?? null,
       organization_external_id: null,
       assignee_id: detail?.assignee_id ?? null,
+      external_id: detail?.external_id ?? null,
       created_at: detail?.created_at ?? null,
     },
     change,
@@ -271,6 +276,7 @@ function fromTrigger(raw: z.output<typeof triggerBody>, invocationId: string | n
       organization_id: t.organization_id ?? t.organization?.id ?? null,
       organization_external_id: t.organization_external_id ?? t.organization?.external_id ?? null,
       assignee_id: t.assignee_id,
+      external_id: t.external_id,
       created_at: t.created_at,
     },
     change: null,
