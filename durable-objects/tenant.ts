@@ -41,6 +41,8 @@ import {
   type TableSummary,
 } from "../src/db/backup";
 import { refreshAccountFeatures } from "../src/db/features";
+import { listCohorts as listMixpanelCohorts, reserveQuery as reserveMixpanelQuery, usageEventsForExport, type CohortSummary as MixpanelCohortSummary, type ExportQuery as MixpanelExportQuery } from "../src/db/mixpanel";
+import type { ExportableUsageEvent } from "../src/integrations/mixpanel/operations";
 import { createSegment, deleteSegment, listSegments, previewSegment, segmentMembers, type MemberPage, type Segment, type SegmentPreview, type SegmentWithCounts } from "../src/db/segments";
 import { insertTask, listTasks, updateTask, type NewTask, type Task, type TaskChanges, type TaskList, type TaskQuery } from "../src/db/tasks";
 import {
@@ -1667,6 +1669,23 @@ export class TenantDO extends DurableObject<Env> {
   /** The account brief behind the account:// resource and the prompts. Reads only. */
   accountBrief(id: string): Outcome<AccountBrief> {
     return attempt(() => accountBrief(this.db, id, this.healthModel().config.bands));
+  }
+
+  // --- mixpanel ---
+
+  /** Takes one Mixpanel query from this tenant's hourly budget (60/hour), or says when one is free. */
+  reserveMixpanelQuery(nowIso: string): Outcome<{ ok: true; remaining: number } | { ok: false; retryAfterSeconds: number }> {
+    return attempt(() => this.db.transaction((tx) => reserveMixpanelQuery(tx, new Date(nowIso))));
+  }
+
+  /** A page of our usage events (track and page calls) to export to Mixpanel, oldest first. */
+  mixpanelExportPage(query: MixpanelExportQuery): Outcome<{ events: ExportableUsageEvent[]; next_cursor: string | null }> {
+    return attempt(() => usageEventsForExport(this.db, query));
+  }
+
+  /** The Mixpanel cohorts synced in, with their segments and matched members. */
+  mixpanelCohorts(): Outcome<MixpanelCohortSummary[]> {
+    return attempt(() => listMixpanelCohorts(this.db));
   }
 }
 
