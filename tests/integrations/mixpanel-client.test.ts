@@ -3,7 +3,7 @@ import { basicAuth, ProviderError } from "../../src/integrations/http";
 import { mixpanel } from "../../src/integrations/mixpanel";
 import { IMPORT_MAX_EVENTS, mixpanelBackoffSeconds, MixpanelClient, type MixpanelEvent, type QueryBudget } from "../../src/integrations/mixpanel/client";
 import { mixpanelConnectionSchema } from "../../src/integrations/mixpanel/connection";
-import { importEvents, insertIdFor, planImportDeliveries, toMixpanelEvent } from "../../src/integrations/mixpanel/operations";
+import { DELIVERY_MAX_BYTES, importEvents, insertIdFor, planImportDeliveries, toMixpanelEvent } from "../../src/integrations/mixpanel/operations";
 import type { ConnectionFields, OperationContext } from "../../src/integrations/provider";
 import { providerRequests, scriptFaults } from "../support/fakes";
 
@@ -205,11 +205,15 @@ describe("mixpanel export planning", () => {
     expect(first).toMatchObject({ event: "Export CSV", properties: { time: Date.parse(usage.occurredAt), distinct_id: "u1", account_id: "acme", plan: "pro" } });
   });
 
-  it("splits 2,001 events into 2,000 + 1 and keeps every body under 2 MB", async () => {
+  it("splits 2,001 events into 2,000 + 1 and keeps every body under the byte limit", async () => {
     const batch = await events(2001);
     const plan = planImportDeliveries(batch);
     expect(plan.map((delivery) => delivery.items)).toEqual([2000, 1]);
     expect(plan.flatMap((delivery) => delivery.payload.events)).toEqual(batch);
+    const big = batch.slice(0, 1200).map((event) => ({ ...event, properties: { ...event.properties, blob: "y".repeat(1500) } }));
+    const byDefault = planImportDeliveries(big);
+    expect(byDefault.length).toBe(2);
+    for (const delivery of byDefault) expect(JSON.stringify(delivery.payload.events).length).toBeLessThanOrEqual(DELIVERY_MAX_BYTES);
     const padded = batch.slice(0, 10).map((event) => ({ ...event, properties: { ...event.properties, blob: "x".repeat(300) } }));
     const oneEvent = JSON.stringify(padded[0]).length;
     const bySize = planImportDeliveries(padded, { maxEvents: 2000, maxBytes: oneEvent * 3 + 4 });

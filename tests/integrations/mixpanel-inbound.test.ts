@@ -38,11 +38,11 @@ async function workspace(): Promise<{ name: string; tenant: ReturnType<typeof te
   return { name, tenant, ids };
 }
 
-function cohortEvent(action: string, members: { distinct_id?: string; email?: string }[], options: { session?: string; page?: number; total?: number; name?: string } = {}): InboundEvent {
+function cohortEvent(action: string, members: { distinct_id?: string; email?: string }[], options: { session?: string; page?: number; total?: number; name?: string; part?: number; parts?: number } = {}): InboundEvent {
   const session = options.session ?? "s1";
   const page = options.page ?? 0;
   return {
-    id: `77:${action}:${session}:${page}`,
+    id: `77:${action}:${session}:${page}.${options.part ?? 0}`,
     type: `cohort.${action}`,
     occurredAt: "2026-11-22T10:00:00.000Z",
     data: {
@@ -53,6 +53,8 @@ function cohortEvent(action: string, members: { distinct_id?: string; email?: st
       session_id: session,
       page,
       total_pages: options.total ?? 1,
+      part: options.part ?? 0,
+      parts: options.parts ?? 1,
       members: members.map((member) => ({ distinct_id: member.distinct_id ?? null, email: member.email ?? null })) as Json[],
     },
   };
@@ -121,6 +123,15 @@ describe("mixpanel inbound cohort membership", () => {
     expect(page1.accountIds).toEqual([ids.acme]);
     expect((await segmentOf(tenant)).members).toEqual([ids.globex, ids.initech].sort());
     expect(await titles(tenant, ids.globex!)).toEqual(['Entered Mixpanel cohort "Power users"']);
+  });
+
+  it("ends a replace with the session's full list even when its last part arrives first", async () => {
+    const { name, tenant, ids } = await workspace();
+    await apply(name, cohortEvent("members", [{ distinct_id: "acme-ext" }, { distinct_id: "bob-ext" }]));
+    await apply(name, cohortEvent("members", [{ distinct_id: "initech-ext" }], { session: "big", part: 1, parts: 2 }));
+    expect((await segmentOf(tenant)).members).toEqual([ids.initech]);
+    await apply(name, cohortEvent("members", [{ distinct_id: "bob-ext" }], { session: "big", part: 0, parts: 2 }));
+    expect((await segmentOf(tenant)).members).toEqual([ids.globex, ids.initech].sort());
   });
 
   it("records a cohort of strangers as ignored, keeps an empty segment matching nobody, and recreates a deleted segment", async () => {

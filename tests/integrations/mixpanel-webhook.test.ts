@@ -56,6 +56,8 @@ describe("mixpanel cohort-sync webhook", () => {
           session_id: "sess-1",
           page: 0,
           total_pages: 2,
+          part: 0,
+          parts: 1,
           members: [
             { distinct_id: "u-1", email: "ada@example.com" },
             { distinct_id: "u-2", email: null },
@@ -120,6 +122,21 @@ describe("mixpanel cohort-sync webhook", () => {
     expect(first.events[0]?.id).toMatch(/^9001:add_members:body-[0-9a-f]{32}:0$/);
     expect(same.events[0]?.id).toBe(first.events[0]?.id);
     expect(other.events[0]?.id).not.toBe(first.events[0]?.id);
+  });
+
+  it("splits a page too big for one queue message into parts, each under the limit, with their own ids", async () => {
+    const members = Array.from({ length: 3000 }, (_, i) => ({ email: `user-${i}@example-company.test`, mixpanel_distinct_id: `distinct-${i}-${"x".repeat(20)}` }));
+    const body = JSON.stringify({ ...delivery, parameters: { ...delivery.parameters, members } });
+    const result = await verify(tenantA, { Authorization: goodAuth }, body);
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.events.length).toBeGreaterThan(1);
+    expect(result.events.map((event) => event.id)).toEqual(result.events.map((_, i) => `9001:members:sess-1:0.${i}`));
+    for (const event of result.events) {
+      expect(JSON.stringify(event).length).toBeLessThan(100_000);
+      expect(event.data).toMatchObject({ parts: result.events.length, page: 0, total_pages: 2 });
+    }
+    const all = result.events.flatMap((event) => event.data.members as { distinct_id: string }[]);
+    expect(all.map((member) => member.distinct_id)).toEqual(members.map((member) => member.mixpanel_distinct_id));
   });
 
   it("compares secrets by digest: equal only when equal, whatever the lengths", async () => {

@@ -12,7 +12,9 @@ import type { InboundEffect, InboundHandler } from "./index";
  * accounts by a Mixpanel "user" link, a contact's email or external_id, or an account's
  * external_id or id (cohorts of companies). An account entering or leaving a cohort gets a
  * timeline entry. `members` is an authoritative replace: its pages share a session, and the
- * last page drops whoever that session did not list.
+ * last page (its last part) drops whoever that session did not list. Should that one arrive
+ * before another part, the other part's members come back when it does: the end state is
+ * the session's full list.
  */
 
 const ACTOR = "integration:mixpanel";
@@ -29,6 +31,9 @@ interface CohortDelivery {
   session: string;
   page: number;
   totalPages: number | null;
+  /** A big page arrives as several parts (src/integrations/mixpanel/webhook.ts). */
+  part: number;
+  parts: number;
   members: Member[];
 }
 
@@ -54,6 +59,8 @@ function readDelivery(event: InboundEvent): CohortDelivery | null {
     session: str(data.session_id) ?? event.id,
     page: typeof data.page === "number" ? data.page : 0,
     totalPages: typeof data.total_pages === "number" ? data.total_pages : null,
+    part: typeof data.part === "number" ? data.part : 0,
+    parts: typeof data.parts === "number" ? data.parts : 1,
     members,
   };
 }
@@ -167,7 +174,7 @@ export const mixpanelInbound: InboundHandler = (tx, event, now): InboundEffect =
         })
         .run();
     }
-    const lastPage = delivery.totalPages === null || delivery.page + 1 >= delivery.totalPages;
+    const lastPage = (delivery.totalPages === null || delivery.page + 1 >= delivery.totalPages) && delivery.part + 1 >= delivery.parts;
     if (delivery.action === "members" && lastPage) {
       // The full list is in: whoever this session did not list has left the cohort.
       tx.delete(mixpanelCohortMembers).where(and(eq(mixpanelCohortMembers.cohortId, delivery.cohortId), ne(mixpanelCohortMembers.session, delivery.session))).run();

@@ -143,13 +143,19 @@ export async function toMixpanelEvent(usage: ExportableUsageEvent): Promise<Mixp
 }
 
 /**
+ * Bytes of events per delivery: Mixpanel takes 2 MB, but the payload waits in a Tenant object
+ * row (at most 2 MB with its other columns), so deliveries stay a little under.
+ */
+export const DELIVERY_MAX_BYTES = Math.min(IMPORT_MAX_BYTES, 1_500_000);
+
+/**
  * Splits events into /import deliveries of at most `maxEvents` events and `maxBytes` of JSON
  * body each (an array: brackets and commas counted). An event that alone exceeds the byte
  * limit cannot be imported and is refused here, before any job starts.
  */
 export function planImportDeliveries(
   events: readonly MixpanelEvent[],
-  limits: { maxEvents: number; maxBytes: number } = { maxEvents: IMPORT_MAX_EVENTS, maxBytes: IMPORT_MAX_BYTES },
+  limits: { maxEvents: number; maxBytes: number } = { maxEvents: IMPORT_MAX_EVENTS, maxBytes: DELIVERY_MAX_BYTES },
 ): { payload: { events: MixpanelEvent[] }; items: number }[] {
   const encoder = new TextEncoder();
   const deliveries: { payload: { events: MixpanelEvent[] }; items: number }[] = [];

@@ -6,7 +6,8 @@ import { mixpanelConnection } from "./connection";
  * Mixpanel cohort sync posts to our webhook with HTTP Basic auth using the credentials this
  * tenant's connection holds (we generated them, or the admin chose them). Mixpanel signs
  * nothing and sends no timestamp, so a replay is made harmless by the dedupe id: cohort,
- * action, session and page. One delivery is one event (a page of one cohort's members).
+ * action, session and page. One delivery is one event (a page of one cohort's members), or a
+ * few when the page is too big for one queue message (ids then end in .<part>).
  */
 
 export const MIXPANEL_ACTIONS = ["members", "add_members", "remove_members"] as const;
@@ -99,7 +100,7 @@ export async function verifyMixpanelWebhook(connection: ConnectionFields, reques
   // Without a session the exact body identifies the delivery, so a redelivery still dedupes.
   const session = text(parameters.mixpanel_session_id) ?? `body-${hex(await sha256(request.body)).slice(0, 32)}`;
 
-  const data: { [key: string]: Json } = {
+  const base = {
     action,
     cohort_id: cohortId,
     cohort_name: text(parameters.mixpanel_cohort_name) ?? `cohort ${cohortId}`,
@@ -107,13 +108,38 @@ export async function verifyMixpanelWebhook(connection: ConnectionFields, reques
     session_id: session,
     page: Number(page),
     total_pages: totalPages === null ? null : Number(totalPages),
-    members: members.map((member) => ({ distinct_id: member.distinct_id, email: member.email })),
   };
-  const event: InboundEvent = {
-    id: `${cohortId}:${action}:${session}:${page}`,
-    type: `cohort.${action}`,
-    occurredAt: request.now.toISOString(),
-    data,
-  };
-  return { ok: true, events: [event] };
+  // A queue message holds about 100 KB: a big page becomes several parts, each one event.
+  const parts = splitMembers(members, PART_BYTES);
+  const events = parts.map((part, index): InboundEvent => {
+    const data: { [key: string]: Json } = { ...base, part: index, parts: parts.length, members: part.map((member) => ({ distinct_id: member.distinct_id, email: member.email })) };
+    return {
+      id: parts.length === 1 ? `${cohortId}:${action}:${session}:${page}` : `${cohortId}:${action}:${session}:${page}.${index}`,
+      type: `cohort.${action}`,
+      occurredAt: request.now.toISOString(),
+      data,
+    };
+  });
+  return { ok: true, events };
+}
+
+/** Most bytes of members in one event, well under a queue message with its envelope. */
+export const PART_BYTES = 60_000;
+
+/** Members in runs of at most `limit` bytes of JSON (always at least one run, maybe empty). */
+export function splitMembers(members: readonly CohortMember[], limit: number): CohortMember[][] {
+  const parts: CohortMember[][] = [[]];
+  let size = 0;
+  for (const member of members) {
+    const memberSize = JSON.stringify(member).length + 1;
+    const current = parts[parts.length - 1] ?? [];
+    if (current.length > 0 && size + memberSize > limit) {
+      parts.push([member]);
+      size = memberSize;
+    } else {
+      current.push(member);
+      size += memberSize;
+    }
+  }
+  return parts;
 }
