@@ -20,7 +20,8 @@ export const MIXPANEL_ORIGINS: Record<MixpanelRegion, { ingestion: string; query
 
 export const MIXPANEL_SECRET_FIELDS = ["service_account_secret", "project_token", "webhook_password"] as const;
 
-function randomToken(bytes: number): string {
+/** Hex of `bytes` random bytes (webhook usernames and passwords). */
+export function randomToken(bytes: number): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
   return Array.from(raw, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
