@@ -68,6 +68,36 @@ import {
   type RunResult,
 } from "../src/db/playbooks";
 import { previewHealthModel, recomputeHealth, updateHealthTrends, type ModelPreview, type RecomputeResult } from "../src/db/health";
+import {
+  claimDelivery,
+  connectionSummaries,
+  createJob,
+  finishDelivery,
+  jobStatus,
+  listJobs,
+  markDead,
+  markEnqueued,
+  purgeReceipts,
+  receiptStats,
+  recentReceipts,
+  recordConnectionTest,
+  recordReceipt,
+  removeConnection,
+  requeueDeliveries,
+  saveConnection,
+  setReceiptEffect,
+  storedConnection,
+  unenqueuedKeys,
+  type ConnectionSummary,
+  type DeliveryClaim,
+  type DeliveryOutcome,
+  type JobStatus,
+  type NewJob,
+  type StoredConnection,
+} from "../src/db/integrations";
+import { INBOUND_HANDLERS } from "../src/db/inbound";
+import type { InboundEvent, ProviderName } from "../src/integrations/provider";
+import { sendAll } from "../src/queues/messages";
 import { openRenewalCheckpointTasks, type CheckpointRun } from "../src/db/maintenance";
 import { listTouchpoints, logTouchpoint, type NewTouchpoint, type Touchpoint, type TouchpointPage } from "../src/db/touchpoints";
 import {
@@ -289,6 +319,9 @@ function auditableArguments(value: unknown): Json {
 
 /** Above this many accounts in one change, the KV cache is invalidated instead of written through. */
 const WRITE_THROUGH_LIMIT = 50;
+
+/** Webhook receipts are kept this long: providers redeliver for up to a day (SendGrid), so two weeks is ample. */
+const RECEIPT_RETENTION_DAYS = 14;
 
 /** How often each tenant's maintenance alarm runs. */
 const MAINTENANCE_INTERVAL_MS = 86_400_000;
@@ -562,11 +595,20 @@ export class TenantDO extends DurableObject<Env> {
       purgedEvents += purge.deleted;
       if (!purge.more) break;
     }
+    const integrations = await this.integrationMaintenance(now);
     recordAudit(this.db, {
       userId: "system",
       via: "system",
       action: "daily_maintenance",
-      details: { scored: recompute.scored, accounts: recompute.accounts, newly_breached_accounts: slaBreached, tasks_opened: playbooks.created + renewalCheckpoints.opened, purged_events: purgedEvents },
+      details: {
+        scored: recompute.scored,
+        accounts: recompute.accounts,
+        newly_breached_accounts: slaBreached,
+        tasks_opened: playbooks.created + renewalCheckpoints.opened,
+        purged_events: purgedEvents,
+        requeued_deliveries: integrations.requeued,
+        purged_webhook_receipts: integrations.purgedReceipts,
+      },
     });
     return { health: recompute, playbooks, renewalCheckpoints, purgedEvents };
   }
@@ -1669,6 +1711,176 @@ export class TenantDO extends DurableObject<Env> {
   /** The account brief behind the account:// resource and the prompts. Reads only. */
   accountBrief(id: string): Outcome<AccountBrief> {
     return attempt(() => accountBrief(this.db, id, this.healthModel().config.bands));
+  }
+
+  // --- integrations ---
+
+  /** Every connected provider, with settings and the last four characters of each secret. */
+  listConnections(): Outcome<ConnectionSummary[]> {
+    return attempt(() => connectionSummaries(this.db));
+  }
+
+  /** The stored connection (secrets still sealed: the Worker opens them), or null. */
+  connectionFor(provider: ProviderName): StoredConnection | null {
+    return storedConnection(this.db, provider);
+  }
+
+  saveConnection(connection: StoredConnection, changedSecrets: string[], actor: Actor): Outcome<ConnectionSummary> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const summary = saveConnection(tx, connection, actor.userId, new Date());
+        recordAudit(tx, { ...actor, action: "connect_integration", targetId: connection.provider, details: { settings: connection.settings, secrets_changed: changedSecrets } });
+        return summary;
+      }),
+    );
+  }
+
+  recordConnectionTest(provider: ProviderName, result: { ok: boolean; message: string }, actor: Actor): Outcome<ConnectionSummary> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const summary = recordConnectionTest(tx, provider, result, new Date());
+        recordAudit(tx, { ...actor, action: "test_integration", targetId: provider, details: { ok: result.ok } });
+        return summary;
+      }),
+    );
+  }
+
+  removeConnection(provider: ProviderName, actor: Actor): Outcome<{ removed: boolean }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const removed = removeConnection(tx, provider);
+        if (!removed) throw new AccountError("not_found", `${provider} is not connected; nothing to disconnect.`);
+        recordAudit(tx, { ...actor, action: "disconnect_integration", targetId: provider, details: {} });
+        return { removed };
+      }),
+    );
+  }
+
+  /**
+   * Records a job and its deliveries, then hands them to the INTEGRATIONS queue. The rows are
+   * committed first: if the enqueue fails, the daily maintenance enqueues them later, and the
+   * idempotency keys make a double enqueue harmless.
+   */
+  async createIntegrationJob(input: NewJob, actor: Actor): Promise<Outcome<JobStatus>> {
+    const created = attempt(() =>
+      this.db.transaction((tx) => {
+        const job = createJob(tx, input, actor.userId, new Date());
+        recordAudit(tx, { ...actor, action: "start_integration_job", targetId: job.jobId, details: { provider: input.provider, operation: input.operation, deliveries: job.keys.length } });
+        return job;
+      }),
+    );
+    if (!created.ok) return created;
+    await this.enqueueDeliveries(created.value.keys);
+    return this.integrationJob(created.value.jobId);
+  }
+
+  private async enqueueDeliveries(keys: readonly string[]): Promise<void> {
+    const tenant = this.ctx.id.name;
+    if (!tenant || keys.length === 0) return;
+    try {
+      await sendAll(this.env.INTEGRATIONS, keys.map((key) => ({ kind: "deliver" as const, tenant, key })));
+      markEnqueued(this.db, keys, new Date());
+    } catch {
+      // Left unmarked: the daily maintenance enqueues them again.
+      console.error(JSON.stringify({ message: "enqueue failed; deliveries wait for maintenance", tenant, deliveries: keys.length }));
+    }
+  }
+
+  /** Asked by the queue consumer before every provider call (null: no such delivery). */
+  claimDelivery(key: string): DeliveryClaim | null {
+    return claimDelivery(this.db, key, new Date());
+  }
+
+  finishDelivery(key: string, outcome: DeliveryOutcome): void {
+    finishDelivery(this.db, key, outcome, new Date());
+  }
+
+  /** The dead-letter consumer: retries ran out; the last reason stays on the delivery. */
+  markDeadDelivery(key: string): void {
+    markDead(this.db, key, new Date());
+  }
+
+  integrationJob(id: string): Outcome<JobStatus> {
+    return attempt(() => {
+      const status = jobStatus(this.db, id);
+      if (!status) throw new AccountError("not_found", `No integration job ${id}; list_integration_jobs shows this workspace's jobs.`);
+      return status;
+    });
+  }
+
+  listIntegrationJobs(options: { limit: number; provider?: ProviderName }): Outcome<JobStatus[]> {
+    return attempt(() => listJobs(this.db, options));
+  }
+
+  /** Dead-lettered or refused deliveries back onto the queue (the retry button). */
+  async retryDeliveries(filter: { jobId?: string; keys?: string[] }, actor: Actor): Promise<Outcome<{ requeued: number }>> {
+    const requeued = attempt(() =>
+      this.db.transaction((tx) => {
+        const keys = requeueDeliveries(tx, filter, new Date());
+        recordAudit(tx, { ...actor, action: "retry_integration_deliveries", targetId: filter.jobId ?? null, details: { requeued: keys.length } });
+        return keys;
+      }),
+    );
+    if (!requeued.ok) return requeued;
+    await this.enqueueDeliveries(requeued.value);
+    return { ok: true, value: { requeued: requeued.value.length } };
+  }
+
+  /**
+   * Applies verified webhook events from the queue, each exactly once: its receipt and its
+   * effect commit together, so a redelivered event finds its receipt and does nothing.
+   */
+  applyInboundEvents(provider: ProviderName, events: InboundEvent[]): Outcome<{ applied: number; duplicates: number; effects: string[] }> {
+    const handler = INBOUND_HANDLERS[provider];
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const now = new Date();
+        const touched: string[] = [];
+        const effects: string[] = [];
+        let duplicates = 0;
+        for (const event of events) {
+          if (!recordReceipt(tx, provider, event.id, event.type, now)) {
+            duplicates += 1;
+            continue;
+          }
+          let effect: string;
+          if (!handler) effect = `ignored: ${provider} events are not handled`;
+          else {
+            try {
+              const result = handler(tx, event, now);
+              touched.push(...result.accountIds);
+              effect = result.effect;
+            } catch (error) {
+              // Handlers refuse before they write; anything else rolls the batch back for a retry.
+              if (!(error instanceof AccountError)) throw error;
+              effect = `refused: ${error.message}`;
+            }
+          }
+          setReceiptEffect(tx, provider, event.id, effect);
+          effects.push(effect);
+        }
+        if (touched.length > 0) this.factsChanged(tx, touched);
+        return { applied: events.length - duplicates, duplicates, effects };
+      }),
+    );
+  }
+
+  /** Webhook events applied per provider in the last two weeks. */
+  webhookEventCounts(): Outcome<ReturnType<typeof receiptStats>> {
+    return attempt(() => receiptStats(this.db));
+  }
+
+  /** Recent webhook events of a provider and what each did. */
+  recentWebhookEvents(provider: ProviderName, limit: number): Outcome<ReturnType<typeof recentReceipts>> {
+    return attempt(() => recentReceipts(this.db, provider, limit));
+  }
+
+  /** Daily: deliveries whose enqueue failed go to the queue again; old receipts are dropped. */
+  private async integrationMaintenance(now: Date): Promise<{ requeued: number; purgedReceipts: number }> {
+    const keys = unenqueuedKeys(this.db, now, 1000);
+    await this.enqueueDeliveries(keys);
+    const purgedReceipts = purgeReceipts(this.db, new Date(now.getTime() - RECEIPT_RETENTION_DAYS * 86_400_000));
+    return { requeued: keys.length, purgedReceipts };
   }
 
   // --- mixpanel ---

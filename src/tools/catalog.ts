@@ -6,6 +6,7 @@ import { eventTools } from "./events";
 import { feedbackTools } from "./feedback";
 import { healthTools } from "./health";
 import { importTools } from "./imports";
+import { integrationTools } from "./integrations";
 import { mixpanelTools } from "./mixpanel";
 import { onboardingTools } from "./onboarding";
 import { playbookTools } from "./playbooks";
@@ -31,6 +32,7 @@ export const catalog: readonly Tool[] = [
   ...eventTools,
   ...importTools,
   ...onboardingTools,
+  ...integrationTools,
   ...mixpanelTools,
 ];
 
