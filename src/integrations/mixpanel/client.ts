@@ -16,10 +16,10 @@ export const IMPORT_MAX_BYTES = 2 * 1024 * 1024;
 /** The query API allows 60 queries an hour per project. */
 export const QUERY_LIMIT_PER_HOUR = 60;
 
-export interface MixpanelEvent {
+export type MixpanelEvent = {
   event: string;
   properties: { time: number; distinct_id: string; $insert_id: string; [key: string]: Json };
-}
+};
 
 export interface FailedRecord {
   index: number;

@@ -144,9 +144,9 @@ export async function toMixpanelEvent(usage: ExportableUsageEvent): Promise<Mixp
 
 /**
  * Bytes of events per delivery: Mixpanel takes 2 MB, but the payload waits in a Tenant object
- * row (at most 2 MB with its other columns), so deliveries stay a little under.
+ * row, and a job refuses payloads over 1.5 MB (src/db/integrations.ts), so stay under that.
  */
-export const DELIVERY_MAX_BYTES = Math.min(IMPORT_MAX_BYTES, 1_500_000);
+export const DELIVERY_MAX_BYTES = Math.min(IMPORT_MAX_BYTES, 1_400_000);
 
 /**
  * Splits events into /import deliveries of at most `maxEvents` events and `maxBytes` of JSON
