@@ -20,7 +20,8 @@ export interface CohortMember {
 }
 
 async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  // A copy: digest wants an ArrayBuffer-backed view, and the body's type allows shared ones.
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes)));
 }
 
 /** Constant-time equality of two strings: both are hashed first, so lengths leak nothing. */
