@@ -310,6 +310,8 @@ import {
 import { auditFacets, filteredAudit, markSetupStep, readSetupProgress, setupCounts, type AuditQuery, type SetupCounts, type SetupProgress } from "../src/db/setup";
 import { planIntercomMessage, type IntercomMessageInput, type IntercomMessagePlan } from "../src/db/intercom-messages";
 import { importTickets, linkOrganization, searchQueries, ticketDraft, type OrganizationLink, type TicketSyncResult, type ZendeskTicketDraft, type ZendeskTicketSnapshot } from "../src/db/zendesk";
+import { listCohorts as listMixpanelCohorts, reserveQuery as reserveMixpanelQuery, usageEventsForExport, type CohortSummary as MixpanelCohortSummary, type ExportQuery as MixpanelExportQuery } from "../src/db/mixpanel";
+import type { ExportableUsageEvent } from "../src/integrations/mixpanel/operations";
 
 /** Long strings in audited arguments (a pasted CSV) are summarized, not copied into the log. */
 const AUDIT_STRING_LIMIT = 500;
@@ -2014,6 +2016,23 @@ export class TenantDO extends DurableObject<Env> {
         return result;
       }),
     );
+  }
+
+  // --- mixpanel ---
+
+  /** Takes one Mixpanel query from this tenant's hourly budget (60/hour), or says when one is free. */
+  reserveMixpanelQuery(nowIso: string): Outcome<{ ok: true; remaining: number } | { ok: false; retryAfterSeconds: number }> {
+    return attempt(() => this.db.transaction((tx) => reserveMixpanelQuery(tx, new Date(nowIso))));
+  }
+
+  /** A page of our usage events (track and page calls) to export to Mixpanel, oldest first. */
+  mixpanelExportPage(query: MixpanelExportQuery): Outcome<{ events: ExportableUsageEvent[]; next_cursor: string | null }> {
+    return attempt(() => usageEventsForExport(this.db, query));
+  }
+
+  /** The Mixpanel cohorts synced in, with their segments and matched members. */
+  mixpanelCohorts(): Outcome<MixpanelCohortSummary[]> {
+    return attempt(() => listMixpanelCohorts(this.db));
   }
 }
 

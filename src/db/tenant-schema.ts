@@ -1047,3 +1047,41 @@ export const integrationLinks = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.provider, table.kind, table.externalId] }), index("integration_links_by_account").on(table.accountId)],
 );
+
+// --- mixpanel ---
+
+/**
+ * Mixpanel cohorts synced to us by cohort-sync webhooks, each kept as one of our segments
+ * (a rule on client_id, rewritten as membership changes); members in mixpanel_cohort_members.
+ */
+export const mixpanelCohorts = sqliteTable("mixpanel_cohorts", {
+  cohortId: text("cohort_id").primaryKey(),
+  name: text("name").notNull(),
+  segmentId: text("segment_id").references(() => segments.id, { onDelete: "set null" }),
+  /** The session of the last full `members` sync: its pages add to one replace. */
+  membersSession: text("members_session"),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/**
+ * Who is in each synced cohort, as Mixpanel named them, with the contact and account we
+ * matched (null when none matched: the member still counts, and matches nothing).
+ */
+export const mixpanelCohortMembers = sqliteTable(
+  "mixpanel_cohort_members",
+  {
+    cohortId: text("cohort_id")
+      .notNull()
+      .references(() => mixpanelCohorts.cohortId, { onDelete: "cascade" }),
+    /** The member's distinct id, or its email when it has none. */
+    memberKey: text("member_key").notNull(),
+    distinctId: text("distinct_id"),
+    email: text("email"),
+    accountId: text("account_id").references(() => accounts.id, { onDelete: "set null" }),
+    contactId: text("contact_id").references(() => contacts.id, { onDelete: "set null" }),
+    /** The sync session that last listed the member: a full `members` sync drops the others on its last page. */
+    session: text("session").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.cohortId, table.memberKey] }), index("mixpanel_cohort_members_by_account").on(table.accountId)],
+);

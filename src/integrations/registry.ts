@@ -1,4 +1,5 @@
 import { intercom } from "./intercom";
+import { mixpanel } from "./mixpanel";
 import type { ProviderIntegration, ProviderName } from "./provider";
 import { zendesk } from "./zendesk";
 
@@ -9,6 +10,7 @@ import { zendesk } from "./zendesk";
 export const INTEGRATIONS: Partial<Record<ProviderName, ProviderIntegration>> = {
   intercom,
   zendesk,
+  mixpanel,
 };
 
 export function integrationFor(provider: ProviderName): ProviderIntegration | null {

@@ -8,6 +8,7 @@ import { healthTools } from "./health";
 import { importTools } from "./imports";
 import { intercomTools } from "./intercom";
 import { integrationTools } from "./integrations";
+import { mixpanelTools } from "./mixpanel";
 import { onboardingTools } from "./onboarding";
 import { playbookTools } from "./playbooks";
 import { retentionTools } from "./retention";
@@ -36,6 +37,7 @@ export const catalog: readonly Tool[] = [
   ...integrationTools,
   ...intercomTools,
   ...zendeskTools,
+  ...mixpanelTools,
 ];
 
 export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));

@@ -2,3 +2,4 @@
 export { routeOutbound } from "./router";
 import "./intercom";
 import "./zendesk";
+import "./mixpanel";
