@@ -93,13 +93,15 @@ function findMessage(value: unknown): string | null {
   }
   if (!value || typeof value !== "object") return null;
   const record = value as Record<string, unknown>;
-  for (const key of ["errors", "error", "message", "description", "details", "detail"]) {
-    if (key in record) {
-      const found = findMessage(record[key]);
-      if (found) return found;
-    }
+  // A short code ("RecordInvalid") says less than its description and details: keep them all.
+  const parts: string[] = [];
+  for (const key of ["error", "errors", "message", "description", "detail", "details"]) {
+    if (!(key in record)) continue;
+    const inner = record[key];
+    const found = key === "details" && inner && typeof inner === "object" && !Array.isArray(inner) ? findMessage(Object.values(inner)) : findMessage(inner);
+    if (found && !parts.includes(found)) parts.push(found);
   }
-  return null;
+  return parts.length ? parts.join(": ") : null;
 }
 
 /**

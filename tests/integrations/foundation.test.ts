@@ -87,6 +87,10 @@ describe("provider fetch", () => {
     expect(retryAfterSeconds(new Headers(), now)).toBeNull();
     expect(providerMessage('{"error":{"message":"Invalid API key"}}')).toBe("Invalid API key");
     expect(providerMessage("plain words")).toBe("plain words");
+    // Zendesk's 422: a code, a description and per-field details, all worth reading.
+    expect(providerMessage('{"error":"RecordInvalid","description":"Record validation errors","details":{"email":[{"description":"Email is invalid"}]}}')).toBe(
+      "RecordInvalid: Record validation errors: Email is invalid",
+    );
     expect(basicAuth("a@b.c/token", "t")).toBe(`Basic ${btoa("a@b.c/token:t")}`);
   });
 
