@@ -1047,3 +1047,23 @@ export const integrationLinks = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.provider, table.kind, table.externalId] }), index("integration_links_by_account").on(table.accountId)],
 );
+
+// --- sendgrid ---
+
+/**
+ * Email addresses that must not be mailed again: SendGrid reported a bounce, a spam report or
+ * an unsubscribe (or dropped mail for one of those). Keyed by the lowercased address, so every
+ * contact with it is skipped by campaign, newsletter and one-off recipient selection.
+ */
+export const emailSuppressions = sqliteTable("email_suppressions", {
+  email: text("email").primaryKey(),
+  /** "bounce", "spamreport", "unsubscribe", "dropped". */
+  reason: text("reason", { enum: ["bounce", "spamreport", "unsubscribe", "dropped"] }).notNull(),
+  /** The provider's words (bounce reason, drop reason), trimmed. */
+  detail: text("detail"),
+  source: text("source").notNull(),
+  /** The event that marked it (sg_event_id). */
+  eventId: text("event_id"),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
