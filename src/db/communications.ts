@@ -120,7 +120,7 @@ export function accountTokens(account: AccountTokenSource, now: Date): TokenValu
   };
 }
 
-function contactTokens(contact: { name: string; email: string; title: string | null; role: string }): TokenValues {
+export function contactTokens(contact: { name: string; email: string; title: string | null; role: string }): TokenValues {
   return {
     contact_name: contact.name,
     first_name: contact.name.trim().split(/\s+/)[0] ?? contact.name,

@@ -1067,3 +1067,27 @@ export const emailSuppressions = sqliteTable("email_suppressions", {
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
 });
+
+/**
+ * Which integration job sent which campaign, newsletter or one-off email through SendGrid: the
+ * campaign shows that job's progress, and a campaign is handed to SendGrid only once.
+ */
+export const emailSends = sqliteTable(
+  "email_sends",
+  {
+    jobId: text("job_id")
+      .primaryKey()
+      .references(() => integrationJobs.id, { onDelete: "cascade" }),
+    sourceKind: text("source_kind", { enum: ["campaign", "newsletter", "one_off"] }).notNull(),
+    /** The campaign or newsletter id; null for a one-off send. */
+    sourceId: text("source_id"),
+    /** The account of a one-off send. */
+    accountId: text("account_id"),
+    recipients: integer("recipients").notNull(),
+    /** Recipients left out because their address is marked bad. */
+    suppressed: integer("suppressed").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (table) => [index("email_sends_by_source").on(table.sourceKind, table.sourceId)],
+);
