@@ -273,6 +273,7 @@ import {
   type TrainingSession,
 } from "../src/db/training";
 import { customerJourney, type Journey } from "../src/db/journey";
+import { campaignSendPlan, newsletterSendPlan, oneOffSendPlan, recordEmailSend, sendProgress, sendProgressFor, type OneOffEmail, type SendPlan, type SendProgress } from "../src/db/email-sends";
 
 /** Long strings in audited arguments (a pasted CSV) are summarized, not copied into the log. */
 const AUDIT_STRING_LIMIT = 500;
@@ -1667,6 +1668,41 @@ export class TenantDO extends DurableObject<Env> {
   /** The account brief behind the account:// resource and the prompts. Reads only. */
   accountBrief(id: string): Outcome<AccountBrief> {
     return attempt(() => accountBrief(this.db, id, this.healthModel().config.bands));
+  }
+
+  // --- sendgrid ---
+
+  /**
+   * What an email send through SendGrid would be: a stored campaign or newsletter, or a one-off
+   * email to an account's contacts, as send_mail deliveries (bad addresses left out). Reads only;
+   * `connected` says whether SendGrid is connected in this workspace.
+   */
+  planEmailSend(source: { kind: "campaign" | "newsletter"; id: string } | { kind: "one_off"; email: OneOffEmail }): Outcome<SendPlan & { connected: boolean }> {
+    return attempt(() => {
+      const plan =
+        source.kind === "one_off" ? oneOffSendPlan(this.db, source.email) : source.kind === "campaign" ? campaignSendPlan(this.db, source.id) : newsletterSendPlan(this.db, source.id);
+      const connected = Boolean(this.db.select({ provider: schema.integrations.provider }).from(schema.integrations).where(eq(schema.integrations.provider, "sendgrid")).get());
+      return { ...plan, connected };
+    });
+  }
+
+  /** Links a created SendGrid job to what it sends (a campaign or newsletter becomes sent) and answers its progress. */
+  recordEmailSend(
+    send: { jobId: string; sourceKind: "campaign" | "newsletter" | "one_off"; sourceId: string | null; accountId: string | null; recipients: number; suppressed: number },
+    actor: Actor,
+  ): Outcome<SendProgress> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        recordEmailSend(tx, send, actor.userId);
+        recordAudit(tx, { ...actor, action: "send_email", targetId: send.sourceId ?? send.accountId ?? send.jobId, details: { job_id: send.jobId, kind: send.sourceKind, recipients: send.recipients, suppressed: send.suppressed } });
+        return sendProgress(tx, send.jobId, send.suppressed);
+      }),
+    );
+  }
+
+  /** The SendGrid progress of a campaign or newsletter, or null when it was not sent through SendGrid. */
+  emailSendProgress(kind: "campaign" | "newsletter", id: string): Outcome<SendProgress | null> {
+    return attempt(() => sendProgressFor(this.db, kind, id));
   }
 }
 
