@@ -66,6 +66,36 @@ import {
   type RunResult,
 } from "../src/db/playbooks";
 import { previewHealthModel, recomputeHealth, updateHealthTrends, type ModelPreview, type RecomputeResult } from "../src/db/health";
+import {
+  claimDelivery,
+  connectionSummaries,
+  createJob,
+  finishDelivery,
+  jobStatus,
+  listJobs,
+  markDead,
+  markEnqueued,
+  purgeReceipts,
+  receiptStats,
+  recentReceipts,
+  recordConnectionTest,
+  recordReceipt,
+  removeConnection,
+  requeueDeliveries,
+  saveConnection,
+  setReceiptEffect,
+  storedConnection,
+  unenqueuedKeys,
+  type ConnectionSummary,
+  type DeliveryClaim,
+  type DeliveryOutcome,
+  type JobStatus,
+  type NewJob,
+  type StoredConnection,
+} from "../src/db/integrations";
+import { INBOUND_HANDLERS } from "../src/db/inbound";
+import type { InboundEvent, ProviderName } from "../src/integrations/provider";
+import { sendAll } from "../src/queues/messages";
 import { openRenewalCheckpointTasks, type CheckpointRun } from "../src/db/maintenance";
 import { listTouchpoints, logTouchpoint, type NewTouchpoint, type Touchpoint, type TouchpointPage } from "../src/db/touchpoints";
 import {
@@ -273,7 +303,7 @@ import {
   type TrainingSession,
 } from "../src/db/training";
 import { customerJourney, type Journey } from "../src/db/journey";
-import { campaignSendPlan, newsletterSendPlan, oneOffSendPlan, recordEmailSend, sendProgress, sendProgressFor, type OneOffEmail, type SendPlan, type SendProgress } from "../src/db/email-sends";
+import { campaignSendPlan, newsletterSendPlan, oneOffSendPlan, recordEmailSend, sendProgressFor, type OneOffEmail, type SendProgress } from "../src/db/email-sends";
 
 /** Long strings in audited arguments (a pasted CSV) are summarized, not copied into the log. */
 const AUDIT_STRING_LIMIT = 500;
@@ -288,6 +318,9 @@ function auditableArguments(value: unknown): Json {
 
 /** Above this many accounts in one change, the KV cache is invalidated instead of written through. */
 const WRITE_THROUGH_LIMIT = 50;
+
+/** Webhook receipts are kept this long: providers redeliver for up to a day (SendGrid), so two weeks is ample. */
+const RECEIPT_RETENTION_DAYS = 14;
 
 /** How often each tenant's maintenance alarm runs. */
 const MAINTENANCE_INTERVAL_MS = 86_400_000;
@@ -561,11 +594,20 @@ export class TenantDO extends DurableObject<Env> {
       purgedEvents += purge.deleted;
       if (!purge.more) break;
     }
+    const integrations = await this.integrationMaintenance(now);
     recordAudit(this.db, {
       userId: "system",
       via: "system",
       action: "daily_maintenance",
-      details: { scored: recompute.scored, accounts: recompute.accounts, newly_breached_accounts: slaBreached, tasks_opened: playbooks.created + renewalCheckpoints.opened, purged_events: purgedEvents },
+      details: {
+        scored: recompute.scored,
+        accounts: recompute.accounts,
+        newly_breached_accounts: slaBreached,
+        tasks_opened: playbooks.created + renewalCheckpoints.opened,
+        purged_events: purgedEvents,
+        requeued_deliveries: integrations.requeued,
+        purged_webhook_receipts: integrations.purgedReceipts,
+      },
     });
     return { health: recompute, playbooks, renewalCheckpoints, purgedEvents };
   }
@@ -1670,34 +1712,218 @@ export class TenantDO extends DurableObject<Env> {
     return attempt(() => accountBrief(this.db, id, this.healthModel().config.bands));
   }
 
-  // --- sendgrid ---
+  // --- integrations ---
+
+  /** Every connected provider, with settings and the last four characters of each secret. */
+  listConnections(): Outcome<ConnectionSummary[]> {
+    return attempt(() => connectionSummaries(this.db));
+  }
+
+  /** The stored connection (secrets still sealed: the Worker opens them), or null. */
+  connectionFor(provider: ProviderName): StoredConnection | null {
+    return storedConnection(this.db, provider);
+  }
+
+  saveConnection(connection: StoredConnection, changedSecrets: string[], actor: Actor): Outcome<ConnectionSummary> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const summary = saveConnection(tx, connection, actor.userId, new Date());
+        recordAudit(tx, { ...actor, action: "connect_integration", targetId: connection.provider, details: { settings: connection.settings, secrets_changed: changedSecrets } });
+        return summary;
+      }),
+    );
+  }
+
+  recordConnectionTest(provider: ProviderName, result: { ok: boolean; message: string }, actor: Actor): Outcome<ConnectionSummary> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const summary = recordConnectionTest(tx, provider, result, new Date());
+        recordAudit(tx, { ...actor, action: "test_integration", targetId: provider, details: { ok: result.ok } });
+        return summary;
+      }),
+    );
+  }
+
+  removeConnection(provider: ProviderName, actor: Actor): Outcome<{ removed: boolean }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const removed = removeConnection(tx, provider);
+        if (!removed) throw new AccountError("not_found", `${provider} is not connected; nothing to disconnect.`);
+        recordAudit(tx, { ...actor, action: "disconnect_integration", targetId: provider, details: {} });
+        return { removed };
+      }),
+    );
+  }
 
   /**
-   * What an email send through SendGrid would be: a stored campaign or newsletter, or a one-off
-   * email to an account's contacts, as send_mail deliveries (bad addresses left out). Reads only;
-   * `connected` says whether SendGrid is connected in this workspace.
+   * Records a job and its deliveries, then hands them to the INTEGRATIONS queue. The rows are
+   * committed first: if the enqueue fails, the daily maintenance enqueues them later, and the
+   * idempotency keys make a double enqueue harmless.
    */
-  planEmailSend(source: { kind: "campaign" | "newsletter"; id: string } | { kind: "one_off"; email: OneOffEmail }): Outcome<SendPlan & { connected: boolean }> {
+  async createIntegrationJob(input: NewJob, actor: Actor): Promise<Outcome<JobStatus>> {
+    const created = attempt(() =>
+      this.db.transaction((tx) => {
+        const job = createJob(tx, input, actor.userId, new Date());
+        recordAudit(tx, { ...actor, action: "start_integration_job", targetId: job.jobId, details: { provider: input.provider, operation: input.operation, deliveries: job.keys.length } });
+        return job;
+      }),
+    );
+    if (!created.ok) return created;
+    await this.enqueueDeliveries(created.value.keys);
+    return this.integrationJob(created.value.jobId);
+  }
+
+  private async enqueueDeliveries(keys: readonly string[]): Promise<void> {
+    const tenant = this.ctx.id.name;
+    if (!tenant || keys.length === 0) return;
+    try {
+      await sendAll(this.env.INTEGRATIONS, keys.map((key) => ({ kind: "deliver" as const, tenant, key })));
+      markEnqueued(this.db, keys, new Date());
+    } catch {
+      // Left unmarked: the daily maintenance enqueues them again.
+      console.error(JSON.stringify({ message: "enqueue failed; deliveries wait for maintenance", tenant, deliveries: keys.length }));
+    }
+  }
+
+  /** Asked by the queue consumer before every provider call (null: no such delivery). */
+  claimDelivery(key: string): DeliveryClaim | null {
+    return claimDelivery(this.db, key, new Date());
+  }
+
+  finishDelivery(key: string, outcome: DeliveryOutcome): void {
+    finishDelivery(this.db, key, outcome, new Date());
+  }
+
+  /** The dead-letter consumer: retries ran out; the last reason stays on the delivery. */
+  markDeadDelivery(key: string): void {
+    markDead(this.db, key, new Date());
+  }
+
+  integrationJob(id: string): Outcome<JobStatus> {
     return attempt(() => {
-      const plan =
-        source.kind === "one_off" ? oneOffSendPlan(this.db, source.email) : source.kind === "campaign" ? campaignSendPlan(this.db, source.id) : newsletterSendPlan(this.db, source.id);
-      const connected = Boolean(this.db.select({ provider: schema.integrations.provider }).from(schema.integrations).where(eq(schema.integrations.provider, "sendgrid")).get());
-      return { ...plan, connected };
+      const status = jobStatus(this.db, id);
+      if (!status) throw new AccountError("not_found", `No integration job ${id}; list_integration_jobs shows this workspace's jobs.`);
+      return status;
     });
   }
 
-  /** Links a created SendGrid job to what it sends (a campaign or newsletter becomes sent) and answers its progress. */
-  recordEmailSend(
-    send: { jobId: string; sourceKind: "campaign" | "newsletter" | "one_off"; sourceId: string | null; accountId: string | null; recipients: number; suppressed: number },
-    actor: Actor,
-  ): Outcome<SendProgress> {
-    return attempt(() =>
+  listIntegrationJobs(options: { limit: number; provider?: ProviderName }): Outcome<JobStatus[]> {
+    return attempt(() => listJobs(this.db, options));
+  }
+
+  /** Dead-lettered or refused deliveries back onto the queue (the retry button). */
+  async retryDeliveries(filter: { jobId?: string; keys?: string[] }, actor: Actor): Promise<Outcome<{ requeued: number }>> {
+    const requeued = attempt(() =>
       this.db.transaction((tx) => {
-        recordEmailSend(tx, send, actor.userId);
-        recordAudit(tx, { ...actor, action: "send_email", targetId: send.sourceId ?? send.accountId ?? send.jobId, details: { job_id: send.jobId, kind: send.sourceKind, recipients: send.recipients, suppressed: send.suppressed } });
-        return sendProgress(tx, send.jobId, send.suppressed);
+        const keys = requeueDeliveries(tx, filter, new Date());
+        recordAudit(tx, { ...actor, action: "retry_integration_deliveries", targetId: filter.jobId ?? null, details: { requeued: keys.length } });
+        return keys;
       }),
     );
+    if (!requeued.ok) return requeued;
+    await this.enqueueDeliveries(requeued.value);
+    return { ok: true, value: { requeued: requeued.value.length } };
+  }
+
+  /**
+   * Applies verified webhook events from the queue, each exactly once: its receipt and its
+   * effect commit together, so a redelivered event finds its receipt and does nothing.
+   */
+  applyInboundEvents(provider: ProviderName, events: InboundEvent[]): Outcome<{ applied: number; duplicates: number; effects: string[] }> {
+    const handler = INBOUND_HANDLERS[provider];
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const now = new Date();
+        const touched: string[] = [];
+        const effects: string[] = [];
+        let duplicates = 0;
+        for (const event of events) {
+          if (!recordReceipt(tx, provider, event.id, event.type, now)) {
+            duplicates += 1;
+            continue;
+          }
+          let effect: string;
+          if (!handler) effect = `ignored: ${provider} events are not handled`;
+          else {
+            try {
+              const result = handler(tx, event, now);
+              touched.push(...result.accountIds);
+              effect = result.effect;
+            } catch (error) {
+              // Handlers refuse before they write; anything else rolls the batch back for a retry.
+              if (!(error instanceof AccountError)) throw error;
+              effect = `refused: ${error.message}`;
+            }
+          }
+          setReceiptEffect(tx, provider, event.id, effect);
+          effects.push(effect);
+        }
+        if (touched.length > 0) this.factsChanged(tx, touched);
+        return { applied: events.length - duplicates, duplicates, effects };
+      }),
+    );
+  }
+
+  /** Webhook events applied per provider in the last two weeks. */
+  webhookEventCounts(): Outcome<ReturnType<typeof receiptStats>> {
+    return attempt(() => receiptStats(this.db));
+  }
+
+  /** Recent webhook events of a provider and what each did. */
+  recentWebhookEvents(provider: ProviderName, limit: number): Outcome<ReturnType<typeof recentReceipts>> {
+    return attempt(() => recentReceipts(this.db, provider, limit));
+  }
+
+  /** Daily: deliveries whose enqueue failed go to the queue again; old receipts are dropped. */
+  private async integrationMaintenance(now: Date): Promise<{ requeued: number; purgedReceipts: number }> {
+    const keys = unenqueuedKeys(this.db, now, 1000);
+    await this.enqueueDeliveries(keys);
+    const purgedReceipts = purgeReceipts(this.db, new Date(now.getTime() - RECEIPT_RETENTION_DAYS * 86_400_000));
+    return { requeued: keys.length, purgedReceipts };
+  }
+
+  // --- sendgrid ---
+
+  /**
+   * Sends a stored campaign or newsletter, or a one-off email to an account's contacts, through
+   * SendGrid: plans the send_mail deliveries (≤ 1,000 recipients each, bad addresses left out),
+   * records the job and which campaign it sends in one transaction (so a campaign is handed over
+   * once), then queues the deliveries.
+   */
+  async sendEmail(
+    source: { kind: "campaign" | "newsletter"; id: string } | { kind: "one_off"; email: OneOffEmail },
+    actor: Actor,
+  ): Promise<Outcome<{ job_id: string; description: string; recipients: number; suppressed: number; deliveries: number; status: string }>> {
+    const created = attempt(() =>
+      this.db.transaction((tx) => {
+        if (!storedConnection(tx, "sendgrid")) {
+          throw new AccountError("invalid", "SendGrid is not connected in this workspace; an admin connects it with connect_integration (provider sendgrid), see docs/integrations/sendgrid.md.");
+        }
+        const now = new Date();
+        const plan =
+          source.kind === "one_off" ? oneOffSendPlan(tx, source.email, now) : source.kind === "campaign" ? campaignSendPlan(tx, source.id) : newsletterSendPlan(tx, source.id);
+        const job = createJob(tx, { provider: "sendgrid", operation: "send_mail", description: plan.description, deliveries: plan.deliveries }, actor.userId, now);
+        const send = {
+          jobId: job.jobId,
+          sourceKind: source.kind,
+          sourceId: source.kind === "one_off" ? null : source.id,
+          accountId: source.kind === "one_off" ? source.email.client_id : null,
+          recipients: plan.recipients,
+          suppressed: plan.suppressed,
+        };
+        recordEmailSend(tx, send, actor.userId, now);
+        recordAudit(tx, { ...actor, action: "send_email", targetId: send.sourceId ?? send.accountId, details: { job_id: job.jobId, kind: source.kind, recipients: plan.recipients, suppressed: plan.suppressed } }, now);
+        return { job, plan };
+      }),
+    );
+    if (!created.ok) return created;
+    const { job, plan } = created.value;
+    await this.enqueueDeliveries(job.keys);
+    const status = jobStatus(this.db, job.jobId);
+    return {
+      ok: true,
+      value: { job_id: job.jobId, description: plan.description, recipients: plan.recipients, suppressed: plan.suppressed, deliveries: job.keys.length, status: status?.status ?? "queued" },
+    };
   }
 
   /** The SendGrid progress of a campaign or newsletter, or null when it was not sent through SendGrid. */

@@ -5,6 +5,8 @@ import { demoSettled, ensureDemoTenant } from "./demo/tenant";
 import type { Env } from "./env";
 import { isAcceptedBrowserOrigin, resolveOrigin } from "./http/origin";
 import { ensureMaintenanceScheduled } from "./maintenance/cron";
+import { DEAD_LETTER_QUEUE, handleDeadLetters, handleIntegrationBatch } from "./queues/consumer";
+import { handleWebhook, WEBHOOK_PREFIX } from "./webhooks/route";
 
 export { TenantDO } from "../durable-objects/tenant";
 
@@ -24,6 +26,7 @@ function isUnder(pathname: string, prefix: string): boolean {
  *   /mcp, /.well-known/oauth-protected-resource/mcp   → MCP resource server
  *   /api/v1/events                                    → usage events, API-key auth (src/api/events.ts)
  *   /api/v1/*, /.well-known/oauth-protected-resource  → REST resource server
+ *   /webhooks/:provider/:tenant                       → signed provider webhooks (src/webhooks)
  *   OAuth metadata, token, registration               → authorization server
  *   everything else                                   → Hono app (pages, consent, health)
  */
@@ -40,10 +43,17 @@ export default {
       if (pathname === EVENTS_PATH) return handleEvents(request, env, ctx);
       return isUnder(pathname, "/mcp") ? edge.mcp.fetch(request, env, ctx) : edge.api.fetch(request, env, ctx);
     }
+    if (pathname.startsWith(WEBHOOK_PREFIX)) return handleWebhook(request, env);
     if (pathname === `${PROTECTED_RESOURCE_METADATA}/mcp`) return edge.mcp.fetch(request, env, ctx);
     if (pathname === PROTECTED_RESOURCE_METADATA) return edge.api.fetch(request, env, ctx);
     if (AUTHORIZATION_SERVER_PATHS.includes(pathname)) return edge.authorizationServer.fetch(request, env, ctx);
     return app.fetch(request, env, ctx);
+  },
+
+  /** The INTEGRATIONS queue (provider calls, webhook events) and its dead-letter queue. */
+  async queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+    if (batch.queue === DEAD_LETTER_QUEUE) await handleDeadLetters(batch, env);
+    else await handleIntegrationBatch(batch, env);
   },
 
   /** The daily cron (wrangler.toml [triggers]): every tenant's object gets its maintenance alarm. */

@@ -89,7 +89,7 @@ export function buildRestApi(): Hono<ApiEnv> {
       }
       Object.assign(input, c.req.param());
       try {
-        const result = await tool.run(toolContext(c.env, props, `api:${auth.clientId ?? "unknown"}`, (work) => c.executionCtx.waitUntil(work)), input);
+        const result = await tool.run(toolContext(c.env, props, `api:${auth.clientId ?? "unknown"}`, (work) => c.executionCtx.waitUntil(work), new URL(c.req.url).origin), input);
         return c.json(result, tool.rest.method === "POST" && !tool.annotations.readOnlyHint ? 201 : 200);
       } catch (error) {
         if (error instanceof ToolError) return c.json(errorBody(error.code, error.message), STATUS_OF_ERROR[error.code]);

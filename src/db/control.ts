@@ -97,3 +97,9 @@ export async function createUser(db: D1Database, input: { email: string; name: s
 export async function isDemoTenantPresent(db: D1Database): Promise<boolean> {
   return (await db.prepare("SELECT 1 FROM tenants WHERE is_demo = 1 LIMIT 1").first()) !== null;
 }
+
+/** Whether a tenant exists (webhook URLs name one; an unknown id must not create a Tenant object). */
+export async function tenantExists(db: D1Database, tenantId: string): Promise<boolean> {
+  const row = await db.prepare("SELECT 1 AS found FROM tenants WHERE id = ?").bind(tenantId).first<{ found: number }>();
+  return row !== null;
+}

@@ -25,7 +25,7 @@ function handlerFor(env: Env): McpHandler {
         if (!isAuthProps(props)) throw new TypeError("MCP request reached the server without verified props");
         const waitUntil = authInfo?.extra?.waitUntil;
         const defer = typeof waitUntil === "function" ? (work: Promise<unknown>) => void waitUntil(work) : (work: Promise<unknown>) => void work;
-        return buildMcpServer(env, props, authInfo?.clientId ?? "unknown", defer, authInfo?.scopes ?? []);
+        return buildMcpServer(env, props, authInfo?.clientId ?? "unknown", defer, authInfo?.scopes ?? [], authInfo?.resource?.origin);
       },
       {
         route: "/mcp",

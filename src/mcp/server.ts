@@ -41,9 +41,10 @@ export function buildMcpServer(
   clientId: string,
   defer: (work: Promise<unknown>) => void,
   scopes: readonly string[] = [],
+  origin?: string,
 ): McpServer {
   const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS, capabilities: { tools: {} } });
-  const context = toolContext(env, user, `mcp:${clientId}`, defer);
+  const context = toolContext(env, user, `mcp:${clientId}`, defer, origin);
   for (const { tool, config } of registrations) {
     server.registerTool(
       tool.name,

@@ -6,6 +6,7 @@ import { eventTools } from "./events";
 import { feedbackTools } from "./feedback";
 import { healthTools } from "./health";
 import { importTools } from "./imports";
+import { integrationTools } from "./integrations";
 import { onboardingTools } from "./onboarding";
 import { playbookTools } from "./playbooks";
 import { retentionTools } from "./retention";
@@ -30,6 +31,7 @@ export const catalog: readonly Tool[] = [
   ...eventTools,
   ...importTools,
   ...onboardingTools,
+  ...integrationTools,
 ];
 
 export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));

@@ -19,6 +19,8 @@ export interface ToolContext {
   actor: Actor;
   /** Keeps work (the audit entry) alive after the answer is sent: the request's waitUntil. */
   defer: (work: Promise<unknown>) => void;
+  /** The public origin the caller reached (for URLs the tool hands out), when known. */
+  origin: string | null;
 }
 
 export interface ToolAnnotations {
