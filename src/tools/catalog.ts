@@ -12,6 +12,7 @@ import { playbookTools } from "./playbooks";
 import { retentionTools } from "./retention";
 import { revenueTools } from "./revenue";
 import { segmentationTools } from "./segmentation";
+import { sendgridTools } from "./sendgrid";
 import { supportTools } from "./support";
 import { touchpointTools } from "./touchpoints";
 
@@ -32,6 +33,7 @@ export const catalog: readonly Tool[] = [
   ...importTools,
   ...onboardingTools,
   ...integrationTools,
+  ...sendgridTools,
 ];
 
 export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));
