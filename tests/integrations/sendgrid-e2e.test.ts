@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import * as schema from "../../src/db/tenant-schema";
-import { providerRequests } from "../support/fakes";
+import { providerRequests, scriptFaults } from "../support/fakes";
 import { inTenant, newTeam, ok, refused, register, type Team } from "../support/work";
 import { ORIGIN, tokenFor, workerFetch } from "../support/worker";
 import { sgEvent, signedHeaders, signingKey, uniqueKey, type SigningKey } from "./sendgrid-support";
@@ -108,7 +108,7 @@ describe("SendGrid end to end", () => {
     const forged = await postWebhook(setup, [sgEvent("bounce", { email: ana?.email ?? "" })], other.privateKey);
     expect(forged.status).toBe(401);
     expect(JSON.stringify(await forged.json())).toContain("X-Twilio-Email-Event-Webhook-Signature");
-  });
+  }, 30_000);
 
   it("a bounce marks the address bad and later sends leave it out; campaigns sent immediately become SendGrid jobs shown on get_campaign, once", async () => {
     const setup = await connected("campaign", { sandbox_mode: true });
@@ -141,7 +141,7 @@ describe("SendGrid end to end", () => {
 
     const oneOff = await ok<{ recipients: number; suppressed: number }>(setup.team.token, "send_email", { client_id: setup.accountId, subject: "s", body: "b" });
     expect([oneOff.recipients, oneOff.suppressed]).toEqual([1, 1]);
-  });
+  }, 30_000);
 
   it("without SendGrid connected, send_email says how to connect it and campaigns stay recorded, not sent", async () => {
     const team = await newTeam("SG none");
@@ -157,5 +157,36 @@ describe("SendGrid end to end", () => {
       send_immediately: true,
     });
     expect([plan.campaign.status, plan.delivery.connected]).toEqual(["not_sent", false]);
-  });
+  }, 30_000);
+});
+
+describe("SendGrid sends through the queue", () => {
+  it("a 429 with Retry-After is retried and sends once; a refused key fails the job with SendGrid's reason", async () => {
+    const setup = await connected("retry");
+    await scriptFaults({
+      host: HOST,
+      authorization: `Bearer ${setup.apiKey}`,
+      path_prefix: "/v3/mail/send",
+      responses: [{ status: 429, headers: { "Retry-After": "1", "X-RateLimit-Remaining": "0" }, body: JSON.stringify({ errors: [{ message: "too many requests" }] }) }],
+    });
+    const sent = await ok<{ job_id: string }>(setup.team.token, "send_email", { client_id: setup.accountId, subject: "s", body: "b" });
+    await vi.waitFor(async () => expect((await ok<Job>(setup.team.token, "get_integration_job", { job_id: sent.job_id })).status).toBe("sent"), { timeout: 20_000, interval: 300 });
+    const attempts = (await providerRequests(HOST, `Bearer ${setup.apiKey}`)).filter((r) => r.path === "/v3/mail/send");
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]?.body).toBe(attempts[0]?.body);
+
+    // The key loses Mail Send: SendGrid answers 403, which is not retried.
+    const revoked = uniqueKey("nosend");
+    await ok(setup.admin, "connect_integration", { provider: "sendgrid", fields: { api_key: revoked }, test: false });
+    const refusedJob = await ok<{ job_id: string }>(setup.team.token, "send_email", { client_id: setup.accountId, subject: "s2", body: "b2" });
+    await vi.waitFor(
+      async () => {
+        const job = await ok<Job & { failures: { error: string }[] }>(setup.team.token, "get_integration_job", { job_id: refusedJob.job_id });
+        expect(job.status).toBe("failed");
+        expect(job.failures[0]?.error).toContain("SendGrid answered 403: access forbidden");
+      },
+      { timeout: 20_000, interval: 300 },
+    );
+    expect((await providerRequests(HOST, `Bearer ${revoked}`)).filter((r) => r.path === "/v3/mail/send")).toHaveLength(1);
+  }, 45_000);
 });

@@ -89,7 +89,7 @@ describe("email sends through SendGrid", () => {
 
     // A campaign is handed over once.
     await expect(inTenant(team.tenantId, (db) => campaignSendPlan(db, campaignId))).rejects.toThrow(`already handed to SendGrid as job ${jobId}`);
-  });
+  }, 30_000);
 
   it("plans a one-off email rendered per contact, and a newsletter with one shared text", async () => {
     const team = await newTeam("SG One-off");
@@ -121,5 +121,5 @@ describe("email sends through SendGrid", () => {
     const letterPayload = sendMailPayload.parse(letter.deliveries[0]?.payload);
     expect(letterPayload.text).toBe("Dashboards\n\nNew dashboards are live.\n\n———\n\nTip\n\nUse segments.");
     expect(letterPayload.custom_args).toEqual({ newsletter_id: newsletter.newsletter_id });
-  });
+  }, 30_000);
 });
