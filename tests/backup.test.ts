@@ -340,7 +340,7 @@ describe("restore", () => {
     const audit = await storedRows(b.tenant_id, { name: "audit_log", columns: [], primary_key: ["id"], rows: 0 });
     expect(audit.filter((row) => !String(row.action).startsWith("tool:")).at(-1)?.action).toBe("register_client");
     expect(new Set(audit.map((row) => row.id)).size).toBe(audit.length);
-  });
+  }, 30_000);
 
   it("is refused into a workspace with data, twice, without begin, and blocks export while under way", async () => {
     const token = await adminToken("Busy Co");
