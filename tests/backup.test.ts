@@ -235,7 +235,7 @@ describe("export", () => {
     const all = [...first.rows, ...rest].map((row) => row.id);
     expect(new Set(all).size).toBe(ROWS_PER_TABLE);
     expect(all).not.toContain("!first");
-  });
+  }, 30_000);
 
   it("pages tables with composite keys across rows that share the leading key", async () => {
     const token = await adminToken("Composite Co");
