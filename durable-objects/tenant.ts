@@ -312,6 +312,7 @@ import { planIntercomMessage, type IntercomMessageInput, type IntercomMessagePla
 import { importTickets, linkOrganization, searchQueries, ticketDraft, type OrganizationLink, type TicketSyncResult, type ZendeskTicketDraft, type ZendeskTicketSnapshot } from "../src/db/zendesk";
 import { listCohorts as listMixpanelCohorts, reserveQuery as reserveMixpanelQuery, usageEventsForExport, type CohortSummary as MixpanelCohortSummary, type ExportQuery as MixpanelExportQuery } from "../src/db/mixpanel";
 import type { ExportableUsageEvent } from "../src/integrations/mixpanel/operations";
+import { campaignSendPlan, newsletterSendPlan, oneOffSendPlan, recordEmailSend, sendProgressFor, type OneOffEmail, type SendProgress } from "../src/db/email-sends";
 
 /** Long strings in audited arguments (a pasted CSV) are summarized, not copied into the log. */
 const AUDIT_STRING_LIMIT = 500;
@@ -2033,6 +2034,55 @@ export class TenantDO extends DurableObject<Env> {
   /** The Mixpanel cohorts synced in, with their segments and matched members. */
   mixpanelCohorts(): Outcome<MixpanelCohortSummary[]> {
     return attempt(() => listMixpanelCohorts(this.db));
+  }
+
+  // --- sendgrid ---
+
+  /**
+   * Sends a stored campaign or newsletter, or a one-off email to an account's contacts, through
+   * SendGrid: plans the send_mail deliveries (≤ 1,000 recipients each, bad addresses left out),
+   * records the job and which campaign it sends in one transaction (so a campaign is handed over
+   * once), then queues the deliveries.
+   */
+  async sendEmail(
+    source: { kind: "campaign" | "newsletter"; id: string } | { kind: "one_off"; email: OneOffEmail },
+    actor: Actor,
+  ): Promise<Outcome<{ job_id: string; description: string; recipients: number; suppressed: number; deliveries: number; status: string }>> {
+    const created = attempt(() =>
+      this.db.transaction((tx) => {
+        if (!storedConnection(tx, "sendgrid")) {
+          throw new AccountError("invalid", "SendGrid is not connected in this workspace; an admin connects it with connect_integration (provider sendgrid), see docs/integrations/sendgrid.md.");
+        }
+        const now = new Date();
+        const plan =
+          source.kind === "one_off" ? oneOffSendPlan(tx, source.email, now) : source.kind === "campaign" ? campaignSendPlan(tx, source.id) : newsletterSendPlan(tx, source.id);
+        const job = createJob(tx, { provider: "sendgrid", operation: "send_mail", description: plan.description, deliveries: plan.deliveries }, actor.userId, now);
+        const send = {
+          jobId: job.jobId,
+          sourceKind: source.kind,
+          sourceId: source.kind === "one_off" ? null : source.id,
+          accountId: source.kind === "one_off" ? source.email.client_id : null,
+          recipients: plan.recipients,
+          suppressed: plan.suppressed,
+        };
+        recordEmailSend(tx, send, actor.userId, now);
+        recordAudit(tx, { ...actor, action: "send_email", targetId: send.sourceId ?? send.accountId, details: { job_id: job.jobId, kind: source.kind, recipients: plan.recipients, suppressed: plan.suppressed } }, now);
+        return { job, plan };
+      }),
+    );
+    if (!created.ok) return created;
+    const { job, plan } = created.value;
+    await this.enqueueDeliveries(job.keys);
+    const status = jobStatus(this.db, job.jobId);
+    return {
+      ok: true,
+      value: { job_id: job.jobId, description: plan.description, recipients: plan.recipients, suppressed: plan.suppressed, deliveries: job.keys.length, status: status?.status ?? "queued" },
+    };
+  }
+
+  /** The SendGrid progress of a campaign or newsletter, or null when it was not sent through SendGrid. */
+  emailSendProgress(kind: "campaign" | "newsletter", id: string): Outcome<SendProgress | null> {
+    return attempt(() => sendProgressFor(this.db, kind, id));
   }
 }
 

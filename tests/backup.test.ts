@@ -235,7 +235,7 @@ describe("export", () => {
     const all = [...first.rows, ...rest].map((row) => row.id);
     expect(new Set(all).size).toBe(ROWS_PER_TABLE);
     expect(all).not.toContain("!first");
-  });
+  }, 30_000);
 
   it("pages tables with composite keys across rows that share the leading key", async () => {
     const token = await adminToken("Composite Co");
@@ -340,7 +340,7 @@ describe("restore", () => {
     const audit = await storedRows(b.tenant_id, { name: "audit_log", columns: [], primary_key: ["id"], rows: 0 });
     expect(audit.filter((row) => !String(row.action).startsWith("tool:")).at(-1)?.action).toBe("register_client");
     expect(new Set(audit.map((row) => row.id)).size).toBe(audit.length);
-  });
+  }, 30_000);
 
   it("is refused into a workspace with data, twice, without begin, and blocks export while under way", async () => {
     const token = await adminToken("Busy Co");

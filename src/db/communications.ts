@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { compileAccountRule, forEachAccountRecord } from "./account-fields";
 import { AccountError, daysUntil, newId, type Json, type TenantDb, type Tier } from "./accounts";
+import { suppressedEmails } from "./email-suppressions";
 import { requireSegment } from "./segments";
 import { accounts, campaignRecipients, campaigns, contacts, newsletters, settings } from "./tenant-schema";
 
@@ -119,7 +120,7 @@ export function accountTokens(account: AccountTokenSource, now: Date): TokenValu
   };
 }
 
-function contactTokens(contact: { name: string; email: string; title: string | null; role: string }): TokenValues {
+export function contactTokens(contact: { name: string; email: string; title: string | null; role: string }): TokenValues {
   return {
     contact_name: contact.name,
     first_name: contact.name.trim().split(/\s+/)[0] ?? contact.name,
@@ -190,7 +191,10 @@ export interface Recipient {
   role: string;
 }
 
-/** Active contacts with an email at these accounts (one per address), optionally only some roles. */
+/**
+ * Active contacts with an email at these accounts (one per address), optionally only some roles;
+ * addresses marked bad (bounced, reported spam, unsubscribed: email_suppressions) are skipped.
+ */
 export function resolveRecipients(db: TenantDb, accountIds: readonly string[], roles?: readonly ContactRole[]): Recipient[] {
   const out: Recipient[] = [];
   const seen = new Set<string>();
@@ -203,9 +207,10 @@ export function resolveRecipients(db: TenantDb, accountIds: readonly string[], r
       .where(and(...conditions))
       .orderBy(asc(contacts.accountId), asc(contacts.name), asc(contacts.id))
       .all();
+    const suppressed = suppressedEmails(db, rows.map((row) => row.email ?? ""));
     for (const row of rows) {
       const email = (row.email ?? "").trim();
-      if (!email || seen.has(email.toLowerCase())) continue;
+      if (!email || seen.has(email.toLowerCase()) || suppressed.has(email.toLowerCase())) continue;
       seen.add(email.toLowerCase());
       out.push({ contactId: row.id, accountId: row.accountId, email, name: row.name, title: row.title, role: row.role });
     }

@@ -1085,3 +1085,47 @@ export const mixpanelCohortMembers = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.cohortId, table.memberKey] }), index("mixpanel_cohort_members_by_account").on(table.accountId)],
 );
+
+// --- sendgrid ---
+
+/**
+ * Email addresses that must not be mailed again: SendGrid reported a bounce, a spam report or
+ * an unsubscribe (or dropped mail for one of those). Keyed by the lowercased address, so every
+ * contact with it is skipped by campaign, newsletter and one-off recipient selection.
+ */
+export const emailSuppressions = sqliteTable("email_suppressions", {
+  email: text("email").primaryKey(),
+  /** "bounce", "spamreport", "unsubscribe", "dropped". */
+  reason: text("reason", { enum: ["bounce", "spamreport", "unsubscribe", "dropped"] }).notNull(),
+  /** The provider's words (bounce reason, drop reason), trimmed. */
+  detail: text("detail"),
+  source: text("source").notNull(),
+  /** The event that marked it (sg_event_id). */
+  eventId: text("event_id"),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/**
+ * Which integration job sent which campaign, newsletter or one-off email through SendGrid: the
+ * campaign shows that job's progress, and a campaign is handed to SendGrid only once.
+ */
+export const emailSends = sqliteTable(
+  "email_sends",
+  {
+    jobId: text("job_id")
+      .primaryKey()
+      .references(() => integrationJobs.id, { onDelete: "cascade" }),
+    sourceKind: text("source_kind", { enum: ["campaign", "newsletter", "one_off"] }).notNull(),
+    /** The campaign or newsletter id; null for a one-off send. */
+    sourceId: text("source_id"),
+    /** The account of a one-off send. */
+    accountId: text("account_id"),
+    recipients: integer("recipients").notNull(),
+    /** Recipients left out because their address is marked bad. */
+    suppressed: integer("suppressed").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (table) => [index("email_sends_by_source").on(table.sourceKind, table.sourceId)],
+);

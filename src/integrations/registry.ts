@@ -2,6 +2,7 @@ import { intercom } from "./intercom";
 import { mixpanel } from "./mixpanel";
 import type { ProviderIntegration, ProviderName } from "./provider";
 import { zendesk } from "./zendesk";
+import { sendgrid } from "./sendgrid";
 
 /**
  * Every provider the product integrates with, by name. A provider missing here cannot be
@@ -11,6 +12,7 @@ export const INTEGRATIONS: Partial<Record<ProviderName, ProviderIntegration>> = 
   intercom,
   zendesk,
   mixpanel,
+  sendgrid,
 };
 
 export function integrationFor(provider: ProviderName): ProviderIntegration | null {

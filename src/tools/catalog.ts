@@ -14,6 +14,7 @@ import { playbookTools } from "./playbooks";
 import { retentionTools } from "./retention";
 import { revenueTools } from "./revenue";
 import { segmentationTools } from "./segmentation";
+import { sendgridTools } from "./sendgrid";
 import { supportTools } from "./support";
 import { touchpointTools } from "./touchpoints";
 import { zendeskTools } from "./zendesk";
@@ -38,6 +39,7 @@ export const catalog: readonly Tool[] = [
   ...intercomTools,
   ...zendeskTools,
   ...mixpanelTools,
+  ...sendgridTools,
 ];
 
 export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));

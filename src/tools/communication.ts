@@ -37,7 +37,7 @@ const campaign = z.object({
   body: z.string(),
   sender_email: z.string().nullable(),
   target: z.record(z.string(), z.json()),
-  status: status.describe("not_sent: recorded, delivery not connected; scheduled: recorded for later (delivery is still not connected)"),
+  status: status.describe("not_sent: recorded, not sent; scheduled: recorded for later (not sent automatically); sent: handed to SendGrid (get_campaign shows the job's progress)"),
   status_reason: z.string().nullable(),
   scheduled_for: z.string().nullable(),
   recipient_count: z.number().int(),
@@ -64,7 +64,7 @@ export const createEmailCampaignTool = defineTool({
   description:
     "Email the real contacts (active, with an email) of accounts picked by client_ids, a saved segment, or a tier; subject and body are rendered per recipient from {{tokens}}. " +
     "Says how many recipients and accounts it touches; preview_only shows that and rendered samples without saving. Above the workspace's confirm threshold it needs confirm: true. " +
-    "Email delivery is not connected yet: the campaign is recorded as not_sent (or scheduled) and nothing is sent. " +
+    "With send_immediately and SendGrid connected, it is sent at once through SendGrid (a queued job; bad addresses left out); otherwise it is recorded as not_sent (or scheduled) and nothing is sent (send_campaign sends it later). " +
     TOKEN_HELP,
   input: z
     .object({
@@ -81,7 +81,7 @@ export const createEmailCampaignTool = defineTool({
         .record(z.string().regex(/^[a-zA-Z0-9_]+$/, "token names hold only letters, digits and _").max(50), z.string().max(1000))
         .optional()
         .describe("Extra tokens with one value for every recipient"),
-      send_immediately: z.boolean().default(false).describe("Record it as ready to send now (it is not sent: delivery is not connected)"),
+      send_immediately: z.boolean().default(false).describe("Send now through SendGrid when it is connected; otherwise record it as not_sent"),
       scheduled_send_time: isoDateTime.optional().describe("Required unless send_immediately; in the future"),
       preview_only: z.boolean().default(false).describe("Count and render a sample without saving"),
       confirm: z.boolean().default(false).describe("Required when the recipients exceed the workspace's confirm threshold"),
@@ -100,7 +100,11 @@ export const createEmailCampaignTool = defineTool({
     confirm_required: z.boolean(),
     tokens_used: z.array(z.string()),
     preview: z.array(recipient).describe("The first recipients, rendered"),
-    delivery: z.object({ connected: z.boolean(), note: z.string() }),
+    delivery: z.object({
+      connected: z.boolean(),
+      note: z.string(),
+      job_id: z.string().nullable().optional().describe("The SendGrid job sending it, when sent immediately with SendGrid connected (get_integration_job)"),
+    }),
   }),
   annotations: WRITE,
   scope: "cs:write",
@@ -129,9 +133,28 @@ export const createEmailCampaignTool = defineTool({
         actor,
       ),
     );
+    if (plan.campaign && input.send_immediately && (await tenant.connectionFor("sendgrid"))) {
+      const sent = unwrap(await tenant.sendEmail({ kind: "campaign", id: plan.campaign.campaign_id }, actor));
+      const campaign = unwrap(await tenant.getCampaign(plan.campaign.campaign_id, 0)).campaign;
+      return {
+        ...plan,
+        campaign,
+        delivery: {
+          connected: true,
+          note: `Handed to SendGrid as job ${sent.job_id}: ${sent.recipients} recipients in ${sent.deliveries} request(s)${sent.suppressed ? `, ${sent.suppressed} bad addresses left out` : ""}; get_campaign shows the progress.`,
+          job_id: sent.job_id,
+        },
+      };
+    }
     return {
       ...plan,
-      delivery: { connected: false, note: "Email delivery is not connected yet: campaigns are recorded, never sent. They will go through the integrations queue once it exists." },
+      delivery: {
+        connected: false,
+        note: input.send_immediately && !input.preview_only
+          ? "SendGrid is not connected: the campaign is recorded, not sent. Connect SendGrid (connect_integration), then send it with send_campaign."
+          : "Recorded, not sent: send it with send_campaign once SendGrid is connected (scheduled campaigns are not sent automatically).",
+        job_id: null,
+      },
     };
   },
 });
@@ -139,7 +162,7 @@ export const createEmailCampaignTool = defineTool({
 export const listCampaignsTool = defineTool({
   name: "list_campaigns",
   title: "List email campaigns",
-  description: "Recorded email campaigns, newest first, with their status (not_sent or scheduled: delivery is not connected yet) and recipient counts; page with the cursor.",
+  description: "Recorded email campaigns, newest first, with their status (not_sent, scheduled, or sent: handed to SendGrid) and recipient counts; page with the cursor.",
   input: z.object({
     status: status.optional(),
     limit: limit(200, 50),
@@ -159,12 +182,30 @@ export const getCampaignTool = defineTool({
   title: "Get an email campaign",
   description: "One campaign with its recipients, each with the subject and body rendered for them, and its status.",
   input: z.object({ campaign_id: idOf("campaign_id", "create_email_campaign or list_campaigns"), limit: limit(500, 100).describe("Recipients shown") }),
-  output: z.object({ campaign, recipients: z.array(recipient), recipients_shown: z.number().int() }),
+  output: z.object({
+    campaign,
+    recipients: z.array(recipient),
+    recipients_shown: z.number().int(),
+    delivery: z
+      .object({
+        job_id: z.string(),
+        status: z.enum(["queued", "sending", "sent", "partly_failed", "failed"]),
+        recipients: z.number().int(),
+        accepted: z.number().int().describe("Recipients in requests SendGrid accepted"),
+        pending: z.number().int().describe("Recipients in requests still queued or retrying"),
+        failed: z.number().int().describe("Recipients in requests refused for good or dead-lettered"),
+        suppressed: z.number().int().describe("Recipients left out: their address bounced, reported spam or unsubscribed"),
+        last_error: z.string().nullable(),
+      })
+      .nullable()
+      .describe("The SendGrid job's progress; null when the campaign was not sent through SendGrid"),
+  }),
   annotations: READ_ONLY,
   scope: "cs:read",
   rest: { method: "GET", path: "/campaigns/{campaign_id}" },
   async handler({ tenant }, input) {
-    return unwrap(await tenant.getCampaign(input.campaign_id, input.limit));
+    const found = unwrap(await tenant.getCampaign(input.campaign_id, input.limit));
+    return { ...found, delivery: unwrap(await tenant.emailSendProgress("campaign", input.campaign_id)) };
   },
 });
 
@@ -436,7 +477,7 @@ export const createNewsletterTool = defineTool({
   name: "create_newsletter",
   title: "Create a newsletter",
   description:
-    "Record a newsletter edition (sections of announcement, feature_highlight, tip, success_story, event, blog_post, resource, update, custom) for every non-churned account or some tiers, minus excluded accounts; the audience is counted from real contacts. Not sent: email delivery is not connected yet.",
+    "Record a newsletter edition (sections of announcement, feature_highlight, tip, success_story, event, blog_post, resource, update, custom) for every non-churned account or some tiers, minus excluded accounts; the audience is counted from real contacts. Recorded, not sent: send_newsletter sends it through SendGrid once SendGrid is connected.",
   input: z.object({
     name: text("name", 200),
     subject: text("subject", 300),

@@ -3,3 +3,4 @@ export { routeOutbound } from "./router";
 import "./intercom";
 import "./zendesk";
 import "./mixpanel";
+import "./sendgrid";

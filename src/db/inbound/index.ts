@@ -3,6 +3,7 @@ import type { TenantDb } from "../accounts";
 import { intercomInbound } from "./intercom";
 import { handleZendeskEvent } from "./zendesk";
 import { mixpanelInbound } from "./mixpanel";
+import { handleSendgridEvent } from "./sendgrid";
 
 /**
  * What a verified webhook event does to tenant state, per provider. Handlers run inside the
@@ -23,4 +24,5 @@ export const INBOUND_HANDLERS: Partial<Record<ProviderName, InboundHandler>> = {
   intercom: intercomInbound,
   zendesk: handleZendeskEvent,
   mixpanel: mixpanelInbound,
+  sendgrid: handleSendgridEvent,
 };
