@@ -48,7 +48,7 @@ import {
 } from "./health-form";
 import type { SetupReport } from "./report";
 import { resumeStep, stepAfter } from "./steps";
-import { DataStep, ImportReportView, SETUP_IMPORT_KINDS, type SetupImportKind } from "./steps/data";
+import { DataStep, ImportReportView, SETUP_IMPORT_KINDS, workspaceCounts, type SetupImportKind } from "./steps/data";
 import { DoneStep } from "./steps/done";
 import { HealthStep, type ModelPreviewView } from "./steps/health";
 import { TeamStep } from "./steps/team";
@@ -312,14 +312,15 @@ setupRoutes.post("/setup/data/import/:kind", admin, async (c) => {
   if (first instanceof ImportFileError) return dataPage(c, { errors: { [fileField]: first.message }, mapping }, 400);
   if (first) throw first;
 
+  // The counts are read once the import has finished (below), not while it runs.
   const current = await status(c);
   const page = (
     <DataStep
       email={c.var.session.email}
       csrf={c.var.csrf}
       completed={current.completed}
-      accounts={current.accounts}
-      contacts={current.contacts}
+      accounts={null}
+      contacts={null}
       segments={current.segments}
       mapping={mapping}
       reportSlot={REPORT_SLOT}
@@ -332,7 +333,11 @@ setupRoutes.post("/setup/data/import/:kind", admin, async (c) => {
     let body: string;
     try {
       const report: ImportReport = await run;
-      body = await Promise.resolve((<ImportReportView report={report} encodingWarning={decoded.warning} />).toString());
+      const after = await status(c);
+      const counts = { accounts: after.accounts, contacts: after.contacts };
+      body =
+        (await Promise.resolve((<ImportReportView report={report} encodingWarning={decoded.warning} counts={counts} />).toString())) +
+        `<script>document.getElementById("workspace-counts").textContent=${JSON.stringify(workspaceCounts(counts.accounts, counts.contacts)).replaceAll("<", "\\u003c")};</script>`;
     } catch (error) {
       console.error("setup import failed", error instanceof Error ? error.name : "unknown error");
       body = `<p class="error" role="alert">The import stopped; rows up to the last progress shown were saved. Run the same file again: imported rows are matched by external id and not duplicated.</p>`;
