@@ -28,6 +28,9 @@ export default defineConfig({
     include: ["tests/**/*.test.ts", "tests/**/*.test.tsx"],
     exclude: ["tests/e2e/**"],
     setupFiles: ["./tests/setup/apply-migrations.ts"],
+    // The machines are shared and noisy: a test that does real work (a backup round trip, a
+    // property sweep) can take several seconds under load without anything being wrong.
+    testTimeout: 20_000,
     reporters: ["default", ["json", { outputFile: ".tmp/test-results/workers.json" }]],
   },
 });

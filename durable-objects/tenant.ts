@@ -308,6 +308,7 @@ import {
   type StoredHealthModel,
 } from "../src/db/health-model";
 import { auditFacets, filteredAudit, markSetupStep, readSetupProgress, setupCounts, type AuditQuery, type SetupCounts, type SetupProgress } from "../src/db/setup";
+import { planIntercomMessage, type IntercomMessageInput, type IntercomMessagePlan } from "../src/db/intercom-messages";
 
 /** Long strings in audited arguments (a pasted CSV) are summarized, not copied into the log. */
 const AUDIT_STRING_LIMIT = 500;
@@ -1970,6 +1971,13 @@ export class TenantDO extends DurableObject<Env> {
   /** The audit log filtered by user, tool/action and date, newest first, with the filter choices. */
   auditLogPage(query: AuditQuery): Outcome<ReturnType<typeof filteredAudit> & ReturnType<typeof auditFacets>> {
     return attempt(() => ({ ...filteredAudit(this.db, query), ...auditFacets(this.db) }));
+  }
+
+  // --- intercom ---
+
+  /** Who an Intercom message to an account's or a segment's contacts reaches, one delivery each. Reads only. */
+  planIntercomMessage(input: IntercomMessageInput): Outcome<IntercomMessagePlan> {
+    return attempt(() => planIntercomMessage(this.db, input));
   }
 }
 

@@ -6,6 +6,7 @@ import { eventTools } from "./events";
 import { feedbackTools } from "./feedback";
 import { healthTools } from "./health";
 import { importTools } from "./imports";
+import { intercomTools } from "./intercom";
 import { integrationTools } from "./integrations";
 import { onboardingTools } from "./onboarding";
 import { playbookTools } from "./playbooks";
@@ -32,6 +33,7 @@ export const catalog: readonly Tool[] = [
   ...importTools,
   ...onboardingTools,
   ...integrationTools,
+  ...intercomTools,
 ];
 
 export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));

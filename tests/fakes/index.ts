@@ -1,2 +1,3 @@
 /** Every fake provider, registered with the router. One import per provider. */
 export { routeOutbound } from "./router";
+import "./intercom";

@@ -1,5 +1,6 @@
 import type { InboundEvent, ProviderName } from "../../integrations/provider";
 import type { TenantDb } from "../accounts";
+import { intercomInbound } from "./intercom";
 
 /**
  * What a verified webhook event does to tenant state, per provider. Handlers run inside the
@@ -16,4 +17,6 @@ export interface InboundEffect {
 
 export type InboundHandler = (tx: TenantDb, event: InboundEvent, now: Date) => InboundEffect;
 
-export const INBOUND_HANDLERS: Partial<Record<ProviderName, InboundHandler>> = {};
+export const INBOUND_HANDLERS: Partial<Record<ProviderName, InboundHandler>> = {
+  intercom: intercomInbound,
+};
