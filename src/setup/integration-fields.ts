@@ -262,23 +262,24 @@ export function fieldId(provider: string, field: string): string {
 }
 
 /**
- * connect_integration's refusal ("fields.subdomain: subdomain …; fields.email: …") as errors per
- * form field; what names no field of the provider stays in `rest`.
+ * connect_integration's refusal as errors per form field. Its message is
+ * "fields.<name>: <problem>; <name>: <problem>…" (describeIssues behind a "fields." prefix);
+ * only the provider's own field names (and "input", the whole connection) split it, so a "; "
+ * inside a problem's text stays in that problem. What names no field stays in `rest`.
  */
 export function connectErrors(setup: ProviderSetup, message: string): { errors: Record<string, string>; rest: string | null } {
-  const marks = [...message.matchAll(/(?:^|; )fields\.([A-Za-z0-9_]+): /g)];
+  const names = [...setup.fields.map((field) => field.name), "input"].join("|");
+  const marks = [...message.matchAll(new RegExp(`(?:^fields\\.|; )(${names}): `, "g"))];
   const errors: Record<string, string> = {};
+  if (marks.length === 0 || marks[0]?.index !== 0) return { errors, rest: message };
   const rest: string[] = [];
-  if (marks.length === 0) return { errors, rest: message };
-  const head = message.slice(0, marks[0]?.index ?? 0).trim();
-  if (head) rest.push(head);
   marks.forEach((mark, i) => {
     const start = (mark.index ?? 0) + mark[0].length;
     const end = marks[i + 1]?.index ?? message.length;
     const text = message.slice(start, end).trim();
-    const field = mark[1] ?? "";
-    if (setup.fields.some((entry) => entry.name === field)) errors[fieldId(setup.provider, field)] ??= text;
-    else rest.push(text);
+    const field = mark[1] ?? "input";
+    if (field === "input") rest.push(text);
+    else errors[fieldId(setup.provider, field)] ??= text;
   });
   return { errors, rest: rest.length ? rest.join(" ") : null };
 }

@@ -116,7 +116,7 @@ setupRoutes.get("/setup/welcome", admin, async (c) => {
         healthModelCustomized: current.health_model_customized,
         playbooks: current.playbooks,
         segments: current.segments,
-        integrations: listed.ok ? listed.value.integrations.map((entry) => ({ name: entry.title, connected: entry.connected, skipped: current.completed.includes(`skip_${entry.provider}`) })) : null,
+        integrations: listed.ok ? listed.value.integrations.map((entry) => ({ name: integrationSetupOf(entry.provider)?.title ?? entry.title, connected: entry.connected, skipped: current.completed.includes(`skip_${entry.provider}`) })) : null,
       }}
     />,
   );
@@ -239,7 +239,7 @@ async function jobsPage(c: SetupContext, state: { notice?: string | null; messag
 setupRoutes.post("/setup/jobs/:id/retry", admin, async (c) => {
   if (!(await checkedForm(c))) return expired(c);
   const result = await runTool<{ requeued: number; job: JobState }>(c, retryIntegrationJobTool, { job_id: c.req.param("id") });
-  if (!result.ok) return jobsPage(c, { message: result.message }, /not found|no job|unknown/i.test(result.message) ? 404 : 400);
+  if (!result.ok) return jobsPage(c, { message: result.message }, result.code === "not_found" ? 404 : 400);
   return jobsPage(c, { notice: `Job ${result.value.job.id}: ${result.value.requeued} deliver${result.value.requeued === 1 ? "y" : "ies"} put back on the queue.` });
 });
 

@@ -53,7 +53,8 @@ function settingText(value: unknown): string {
 function Field(props: { setup: ProviderSetup; field: IntegrationField; state: IntegrationState; card: CardState }) {
   const { setup, field, state, card } = props;
   const id = fieldId(setup.provider, field.name);
-  const hint = state.secret_hints[field.name];
+  // list_integrations answers hints as "…abcd"; the page adds its own ellipsis.
+  const hint = state.secret_hints[field.name]?.replace(/^…/, "");
   const submitted = card.values?.[field.name];
   const stored = settingText(state.settings[field.name]);
   const value = field.secret ? "" : (submitted ?? stored);
