@@ -309,6 +309,7 @@ import {
 } from "../src/db/health-model";
 import { auditFacets, filteredAudit, markSetupStep, readSetupProgress, setupCounts, type AuditQuery, type SetupCounts, type SetupProgress } from "../src/db/setup";
 import { planIntercomMessage, type IntercomMessageInput, type IntercomMessagePlan } from "../src/db/intercom-messages";
+import { importTickets, linkOrganization, searchQueries, ticketDraft, type OrganizationLink, type TicketSyncResult, type ZendeskTicketDraft, type ZendeskTicketSnapshot } from "../src/db/zendesk";
 
 /** Long strings in audited arguments (a pasted CSV) are summarized, not copied into the log. */
 const AUDIT_STRING_LIMIT = 500;
@@ -1978,6 +1979,41 @@ export class TenantDO extends DurableObject<Env> {
   /** Who an Intercom message to an account's or a segment's contacts reaches, one delivery each. Reads only. */
   planIntercomMessage(input: IntercomMessageInput): Outcome<IntercomMessagePlan> {
     return attempt(() => planIntercomMessage(this.db, input));
+  }
+
+  // --- zendesk ---
+
+  /** Which Zendesk organization is this account: tickets of that organization land on it. */
+  linkZendeskOrganization(input: { client_id: string; organization_id: number }, actor: Actor): Outcome<OrganizationLink> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const link = linkOrganization(tx, input.client_id, input.organization_id);
+        recordAudit(tx, { ...actor, action: "link_zendesk_organization", targetId: input.client_id, details: { organization_id: input.organization_id, previous_client_id: link.previous_client_id } });
+        return link;
+      }),
+    );
+  }
+
+  /** What create_ticket sends to Zendesk for one of our tickets. Reads only. */
+  zendeskTicketDraft(ticketId: string): Outcome<ZendeskTicketDraft> {
+    return attempt(() => ticketDraft(this.db, ticketId));
+  }
+
+  /** The Zendesk searches that find an account's tickets. Reads only. */
+  zendeskSearchQueries(accountId: string): Outcome<string[]> {
+    return attempt(() => searchQueries(this.db, accountId));
+  }
+
+  /** Tickets a Zendesk search found for the account, brought into ours (same code as the webhooks). */
+  importZendeskTickets(accountId: string, found: ZendeskTicketSnapshot[], actor: Actor): Outcome<TicketSyncResult> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const { result, touched } = importTickets(tx, accountId, found);
+        recordAudit(tx, { ...actor, action: "sync_zendesk_tickets", targetId: accountId, details: { found: found.length, opened: result.opened, updated: result.updated, skipped: result.skipped } });
+        if (touched.length > 0) this.factsChanged(tx, touched);
+        return result;
+      }),
+    );
   }
 }
 

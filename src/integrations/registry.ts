@@ -1,5 +1,6 @@
 import { intercom } from "./intercom";
 import type { ProviderIntegration, ProviderName } from "./provider";
+import { zendesk } from "./zendesk";
 
 /**
  * Every provider the product integrates with, by name. A provider missing here cannot be
@@ -7,6 +8,7 @@ import type { ProviderIntegration, ProviderName } from "./provider";
  */
 export const INTEGRATIONS: Partial<Record<ProviderName, ProviderIntegration>> = {
   intercom,
+  zendesk,
 };
 
 export function integrationFor(provider: ProviderName): ProviderIntegration | null {

@@ -15,6 +15,7 @@ import { revenueTools } from "./revenue";
 import { segmentationTools } from "./segmentation";
 import { supportTools } from "./support";
 import { touchpointTools } from "./touchpoints";
+import { zendeskTools } from "./zendesk";
 
 /** Every tool the product offers, in the order clients list them. */
 export const catalog: readonly Tool[] = [
@@ -34,6 +35,7 @@ export const catalog: readonly Tool[] = [
   ...onboardingTools,
   ...integrationTools,
   ...intercomTools,
+  ...zendeskTools,
 ];
 
 export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));

@@ -1,6 +1,7 @@
 import type { InboundEvent, ProviderName } from "../../integrations/provider";
 import type { TenantDb } from "../accounts";
 import { intercomInbound } from "./intercom";
+import { handleZendeskEvent } from "./zendesk";
 
 /**
  * What a verified webhook event does to tenant state, per provider. Handlers run inside the
@@ -19,4 +20,5 @@ export type InboundHandler = (tx: TenantDb, event: InboundEvent, now: Date) => I
 
 export const INBOUND_HANDLERS: Partial<Record<ProviderName, InboundHandler>> = {
   intercom: intercomInbound,
+  zendesk: handleZendeskEvent,
 };
