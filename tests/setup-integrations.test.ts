@@ -119,6 +119,13 @@ describe("setup step 2: integrations", () => {
     const region = await post(workspace, "/setup/integrations/intercom", { region: "mars", access_token: token });
     expect(fieldError(region.html, "intercom-region")).toContain("region must be us, eu or au");
 
+    if (integrationFor("zendesk")) {
+      const zendeskToken = secret("zd");
+      const zendesk = await post(workspace, "/setup/integrations/zendesk", { subdomain: "not a subdomain!", auth: "api_token", email: "admin@example.com", api_token: zendeskToken, test: "no" });
+      expect(zendesk.status).toBe(400);
+      expect(fieldError(zendesk.html, "zendesk-subdomain")).toContain("subdomain");
+      expect(zendesk.html).not.toContain(zendeskToken);
+    }
     // A provider this deployment does not include yet is refused in words, on its card.
     const missing = PROVIDERS.find((name) => integrationFor(name) === null);
     if (missing) {
