@@ -74,6 +74,30 @@ describe("MCP resources", () => {
     expect(JSON.stringify(missing.message)).not.toContain("    at ");
   });
 
+  it("shows the health breakdown as named components (decoded from the snapshot's compact triples), as the scorer explained them", async () => {
+    const { team, acme } = await seeded("Components Co");
+    const scored = await ok<{ score: number; components: { name: string; value: number | null; weight: number; contribution: number }[] }>(team.token, "calculate_health_score", { client_id: acme });
+    const brief = await readBrief(team.token, acme);
+    expect(brief.health.components.map((c) => c.name)).toEqual(scored.components.map((c) => c.name));
+    for (const component of brief.health.components) {
+      expect(Array.isArray(component)).toBe(false);
+      expect(Object.keys(component).sort()).toEqual(["contribution", "name", "value", "weight"]);
+      const expected = scored.components.find((c) => c.name === component.name);
+      // The tool rounds to one decimal, the snapshot keeps three.
+      expect(Math.abs(component.weight - (expected?.weight ?? Number.NaN))).toBeLessThanOrEqual(0.05);
+      expect(Math.abs(component.contribution - (expected?.contribution ?? Number.NaN))).toBeLessThanOrEqual(0.05);
+      if (expected?.value === null) expect(component.value).toBeNull();
+      else expect(Math.abs((component.value ?? Number.NaN) - (expected?.value ?? Number.NaN))).toBeLessThanOrEqual(0.05);
+    }
+    const total = brief.health.components.reduce((sum, c) => sum + c.contribution, 0);
+    expect(total).toBeCloseTo(scored.score, 0);
+    // The text form (prompts) names each component too, never a bare triple.
+    const prompt = await rpc(team.token, "prompts/get", { name: "churn_review", arguments: { client_id: acme } });
+    const text = ((prompt.message.result?.messages ?? []) as { content: { text: string } }[])[0]?.content.text ?? "";
+    for (const component of brief.health.components) expect(text).toContain(`  - ${component.name}: value`);
+    expect(text).not.toContain("  - undefined:");
+  });
+
   it("completes account ids for the template and the prompts", async () => {
     const { team, acme, beta } = await seeded("Completion Co");
     const byName = await rpc(team.token, "completion/complete", { ref: { type: "ref/resource", uri: "account://{client_id}" }, argument: { name: "client_id", value: "Acme" } });

@@ -37,6 +37,13 @@ describe("data step import", () => {
     expect(first.html).toContain("4 of 4 rows processed");
     expect(first.html.trimEnd().endsWith("</html>")).toBe(true);
     expect(await tenant.accountCount()).toBe(2);
+    // The counts are read after the import ran, not before (the page streams while it runs).
+    expect(first.html).toContain('<p id="import-counts">The workspace has 2 accounts and 0 contacts.</p>');
+    expect(first.html).toContain('document.getElementById("workspace-counts").textContent="The workspace has 2 accounts and 0 contacts."');
+    expect(first.html).not.toContain("The workspace has 0 accounts");
+    // No script takes the form over: the browser shows the server-streamed progress bar.
+    expect(first.html).not.toContain("XMLHttpRequest");
+    expect((await workspace.browser.page("/setup/data")).html).not.toContain("XMLHttpRequest");
 
     const again = await upload(workspace, "accounts", ACCOUNTS_CSV, { map_external_id: "Customer ID" });
     expect(again.html).toContain("0 created, 0 updated, 2 unchanged, <strong>2 rejected</strong>");
@@ -44,6 +51,7 @@ describe("data step import", () => {
 
     const contacts = await upload(workspace, "contacts", "external_id,account_external_id,name,email\nc-1,crm-1,Ann Lee,ann@alpha.example\nc-2,crm-9,Nobody,n@x.example\n");
     expect(contacts.html).toContain("1 created");
+    expect(contacts.html).toContain('<p id="import-counts">The workspace has 2 accounts and 1 contact.</p>');
     expect(contacts.html).toMatch(/<td class="num">3<\/td>/);
   });
 

@@ -36,15 +36,15 @@ describe("setup page access", () => {
 
     const done = await workspace.browser.submit("/setup/welcome", { csrf_token: hiddenField(welcome.html, "csrf_token") });
     expect(done.status).toBe(303);
-    expect(done.headers.get("Location")).toBe("/setup/health");
+    expect(done.headers.get("Location")).toBe("/setup/integrations");
 
-    // Another device: log in afresh; setup resumes at the health step.
+    // Another device: log in afresh; setup resumes at the integrations step.
     const other = new Browser(ORIGIN, workerFetch);
     const login = await other.page("/login?next=/setup");
     const loggedIn = await other.submit("/login", { csrf_token: hiddenField(login.html, "csrf_token"), next: "/setup", email: workspace.email, password: PASSWORD });
     expect(loggedIn.headers.get("Location")).toBe("/setup");
     const resumed = await other.request("/setup");
-    expect(resumed.headers.get("Location")).toBe("/setup/health");
+    expect(resumed.headers.get("Location")).toBe("/setup/integrations");
     const status = await tenantOf(await tenantIdOf(workspace.email)).setupStatus();
     expect(status.ok && status.value.completed).toEqual(["welcome"]);
   });

@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { health } from "../analytics";
-import { recentTimeline, requireAccount, type Account, type Json, type TenantDb, type TimelineEvent } from "./accounts";
+import { recentTimeline, requireAccount, type Account, type TenantDb, type TimelineEvent } from "./accounts";
 import { reviewsOf, type BusinessReview } from "./advocacy";
+import { decodeComponents, type SnapshotComponent } from "./snapshot-components";
 import { contacts, contracts, escalations, healthSnapshots, tasks, tickets } from "./tenant-schema";
 
 /**
@@ -18,7 +19,8 @@ export interface AccountBrief {
     trend: string | null;
     computed_at: string | null;
     coverage: number | null;
-    components: { [key: string]: Json }[];
+    /** Named components ({name, value, weight, contribution}), decoded from the snapshot's compact stored form. */
+    components: SnapshotComponent[];
   };
   renewal: {
     renewal_date: string;
@@ -54,7 +56,7 @@ export function accountBrief(db: TenantDb, accountId: string, bands: health.Heal
       trend: account.health_trend,
       computed_at: account.health_computed_at,
       coverage: snapshot?.coverage ?? null,
-      components: snapshot ? (JSON.parse(snapshot.components) as { [key: string]: Json }[]) : [],
+      components: snapshot ? decodeComponents(snapshot.components) : [],
     },
     renewal: {
       renewal_date: account.renewal_date,

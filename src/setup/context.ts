@@ -98,7 +98,7 @@ export function fieldErrorsOf(error: z.ZodError, rename: (path: string) => strin
   return errors;
 }
 
-export type ToolRun<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; message: string };
+export type ToolRun<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; message: string; code?: ToolError["code"] };
 
 /**
  * Runs a catalog tool from a form: its own zod input schema validates (so the page refuses
@@ -110,7 +110,7 @@ export async function runTool<T = Record<string, unknown>>(c: SetupContext, tool
   try {
     return { ok: true, value: (await tool.execute(toolContextOf(c), parsed.data)) as T };
   } catch (error) {
-    if (error instanceof ToolError) return { ok: false, errors: {}, message: error.message };
+    if (error instanceof ToolError) return { ok: false, errors: {}, message: error.message, code: error.code };
     throw error;
   }
 }

@@ -41,6 +41,13 @@ td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 .remainder { font-weight:600; }
 .remainder[data-off="true"] { color:var(--bad); }
 .copy { width:100%; font-family:ui-monospace, monospace; }
+.copy-row { display:flex; gap:.5rem; align-items:center; }
+.copy-row .copy { flex:1; }
+.actions { flex-wrap:wrap; }
+textarea { width:100%; padding:.5rem .6rem; border:1px solid var(--line); border-radius:6px; font:inherit; font-family:ui-monospace, monospace; }
+textarea[aria-invalid=true] { border-color:var(--bad); }
+.grid.wide-fields { grid-template-columns:repeat(auto-fit, minmax(16rem, 1fr)); }
+.label { display:block; font-weight:600; margin-top:.25rem; }
 .sr { position:absolute; width:1px; height:1px; padding:0; margin:-1px; overflow:hidden; clip:rect(0,0,0,0); white-space:nowrap; border:0; }
 `;
 
@@ -86,6 +93,11 @@ export function SetupMenu(props: { admin: boolean }) {
       {props.admin ? (
         <li>
           <a href="/setup/audit">Audit log</a>
+        </li>
+      ) : null}
+      {props.admin ? (
+        <li>
+          <a href="/setup/jobs">Integration jobs</a>
         </li>
       ) : null}
     </ul>

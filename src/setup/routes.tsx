@@ -48,11 +48,16 @@ import {
 } from "./health-form";
 import type { SetupReport } from "./report";
 import { resumeStep, stepAfter } from "./steps";
-import { DataStep, ImportReportView, SETUP_IMPORT_KINDS, type SetupImportKind } from "./steps/data";
+import { DataStep, ImportReportView, SETUP_IMPORT_KINDS, workspaceCounts, type SetupImportKind } from "./steps/data";
 import { DoneStep } from "./steps/done";
 import { HealthStep, type ModelPreviewView } from "./steps/health";
 import { TeamStep } from "./steps/team";
 import { WelcomeStep } from "./steps/welcome";
+import { IntegrationsStep, type CardState, type IntegrationState } from "./steps/integrations";
+import { connectErrors, integrationSetupOf } from "./integration-fields";
+import { JobsView, type JobState } from "./views/jobs";
+import { connectIntegrationTool, disconnectIntegrationTool, listIntegrationJobsTool, listIntegrationsTool, retryIntegrationJobTool, testIntegrationTool } from "../tools/integrations";
+import type { Json } from "../db/accounts";
 import { AccountView } from "./views/account";
 import { AccountsView, SORTS, type SortKey } from "./views/accounts";
 import { AuditView } from "./views/audit";
@@ -94,7 +99,7 @@ setupRoutes.get("/setup", admin, async (c) => c.redirect(resumeStep((await statu
 // --- step 1: welcome and checks ---
 
 setupRoutes.get("/setup/welcome", admin, async (c) => {
-  const current = await status(c);
+  const [current, listed] = await Promise.all([status(c), runTool<{ integrations: IntegrationState[] }>(c, listIntegrationsTool, {})]);
   const db = c.env.CONTROL_DB;
   const tenantId = c.var.session.tenantId;
   return c.html(
@@ -111,13 +116,132 @@ setupRoutes.get("/setup/welcome", admin, async (c) => {
         healthModelCustomized: current.health_model_customized,
         playbooks: current.playbooks,
         segments: current.segments,
-        integrations: null,
+        integrations: listed.ok ? listed.value.integrations.map((entry) => ({ name: integrationSetupOf(entry.provider)?.title ?? entry.title, connected: entry.connected, skipped: current.completed.includes(`skip_${entry.provider}`) })) : null,
       }}
     />,
   );
 });
 
 setupRoutes.post("/setup/welcome", admin, async (c) => ((await checkedForm(c)) ? complete(c, "welcome") : expired(c)));
+
+// --- step 2: integrations ---
+
+async function integrationsPage(c: SetupContext, state: { cards?: Partial<Record<string, CardState>>; message?: string | null }, code: 200 | 400 | 404 = 200) {
+  const [current, listed] = await Promise.all([status(c), runTool<{ integrations: IntegrationState[] }>(c, listIntegrationsTool, {})]);
+  if (!listed.ok) throw new Error("list_integrations failed");
+  return c.html(
+    <IntegrationsStep email={c.var.session.email} csrf={c.var.csrf} completed={current.completed} integrations={listed.value.integrations} {...state} />,
+    code,
+  );
+}
+
+/** Random hex for generated webhook credentials. */
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+setupRoutes.get("/setup/integrations", admin, (c) => integrationsPage(c, {}));
+
+setupRoutes.post("/setup/integrations/done", admin, async (c) => ((await checkedForm(c)) ? complete(c, "integrations") : expired(c)));
+
+setupRoutes.post("/setup/integrations/:provider", admin, async (c) => {
+  const form = await checkedForm(c);
+  if (!form) return expired(c);
+  const setup = integrationSetupOf(c.req.param("provider"));
+  if (!setup) return integrationsPage(c, { message: "There is no such provider: choose Zendesk, Intercom, Mixpanel or SendGrid." }, 404);
+  const provider = setup.provider;
+  // Non-secret values come back into the form on refusal; secrets never do.
+  const values: Record<string, string> = {};
+  const fields: Record<string, Json> = {};
+  for (const field of setup.fields) {
+    if (field.generated) continue;
+    if (field.input === "checkbox") {
+      if (form.get(`present_${field.name}`) === null) continue;
+      const on = form.get(field.name) === "on";
+      values[field.name] = on ? "on" : "";
+      fields[field.name] = on;
+      continue;
+    }
+    const value = text(form, field.name);
+    if (!field.secret) values[field.name] = value;
+    // Blank: keep what is stored (connect_integration merges the fields it is given over the stored ones).
+    if (value !== "") fields[field.name] = value;
+  }
+  let generated: { username: string; password: string } | null = null;
+  if (setup.generated) {
+    const listed = await runTool<{ integrations: IntegrationState[] }>(c, listIntegrationsTool, {});
+    const stored = listed.ok ? listed.value.integrations.find((entry) => entry.provider === provider) : undefined;
+    const { username, password } = setup.generated;
+    if (!stored?.secret_hints[password] || form.get(`regenerate_${password}`) === "on") {
+      const name = typeof fields[username] === "string" ? (fields[username] as string) : typeof stored?.settings[username] === "string" ? (stored.settings[username] as string) : `${provider}-${randomHex(4)}`;
+      generated = { username: name, password: randomHex(24) };
+      fields[username] = generated.username;
+      fields[password] = generated.password;
+    }
+  }
+  const result = await runTool<{ integration: IntegrationState; test: CardState["test"] }>(c, connectIntegrationTool, { provider, fields, test: text(form, "test") !== "no" });
+  if (!result.ok) {
+    const { errors, rest } = connectErrors(setup, result.message);
+    return integrationsPage(c, { cards: { [provider]: { values, errors, message: rest } } }, 400);
+  }
+  return integrationsPage(c, {
+    cards: { [provider]: { notice: `${setup.title} saved${result.value.test ? "" : " (not tested)"}.`, test: result.value.test ?? null, generated } },
+  });
+});
+
+setupRoutes.post("/setup/integrations/:provider/test", admin, async (c) => {
+  if (!(await checkedForm(c))) return expired(c);
+  const setup = integrationSetupOf(c.req.param("provider"));
+  if (!setup) return integrationsPage(c, { message: "There is no such provider: choose Zendesk, Intercom, Mixpanel or SendGrid." }, 404);
+  const result = await runTool<{ test: NonNullable<CardState["test"]> }>(c, testIntegrationTool, { provider: setup.provider });
+  if (!result.ok) return integrationsPage(c, { cards: { [setup.provider]: { message: result.message } } }, 400);
+  return integrationsPage(c, { cards: { [setup.provider]: { test: result.value.test } } });
+});
+
+setupRoutes.post("/setup/integrations/:provider/disconnect", admin, async (c) => {
+  if (!(await checkedForm(c))) return expired(c);
+  const setup = integrationSetupOf(c.req.param("provider"));
+  if (!setup) return integrationsPage(c, { message: "There is no such provider: choose Zendesk, Intercom, Mixpanel or SendGrid." }, 404);
+  const result = await runTool(c, disconnectIntegrationTool, { provider: setup.provider });
+  if (!result.ok) return integrationsPage(c, { cards: { [setup.provider]: { message: result.message } } }, 400);
+  return integrationsPage(c, { cards: { [setup.provider]: { notice: `${setup.title} disconnected: its stored credentials are deleted and its webhooks are refused from now on.` } } });
+});
+
+setupRoutes.post("/setup/integrations/:provider/skip", admin, async (c) => {
+  if (!(await checkedForm(c))) return expired(c);
+  const setup = integrationSetupOf(c.req.param("provider"));
+  if (!setup) return integrationsPage(c, { message: "There is no such provider: choose Zendesk, Intercom, Mixpanel or SendGrid." }, 404);
+  unwrap(await tenantOf(c).completeSetupStep(`skip_${setup.provider}`, toolContextOf(c).actor));
+  return integrationsPage(c, { cards: { [setup.provider]: { notice: `${setup.title} skipped; connect it here whenever you are ready.` } } });
+});
+
+// --- integration jobs ---
+
+setupRoutes.get("/setup/jobs", admin, (c) => jobsPage(c, {}));
+
+async function jobsPage(c: SetupContext, state: { notice?: string | null; message?: string | null }, code: 200 | 400 | 404 = 200) {
+  const provider = c.req.query("provider") ?? "";
+  const input = provider ? { provider, limit: 100 } : { limit: 100 };
+  const listed = await runTool<{ jobs: JobState[] }>(c, listIntegrationJobsTool, input);
+  return c.html(
+    <JobsView
+      email={c.var.session.email}
+      csrf={c.var.csrf}
+      jobs={listed.ok ? listed.value.jobs : []}
+      provider={provider}
+      message={listed.ok ? (state.message ?? null) : listed.message}
+      notice={state.notice ?? null}
+    />,
+    listed.ok ? code : 400,
+  );
+}
+
+setupRoutes.post("/setup/jobs/:id/retry", admin, async (c) => {
+  if (!(await checkedForm(c))) return expired(c);
+  const result = await runTool<{ requeued: number; job: JobState }>(c, retryIntegrationJobTool, { job_id: c.req.param("id") });
+  if (!result.ok) return jobsPage(c, { message: result.message }, result.code === "not_found" ? 404 : 400);
+  return jobsPage(c, { notice: `Job ${result.value.job.id}: ${result.value.requeued} deliver${result.value.requeued === 1 ? "y" : "ies"} put back on the queue.` });
+});
 
 // --- step 3: health model, SLA targets, triggers ---
 
@@ -312,14 +436,15 @@ setupRoutes.post("/setup/data/import/:kind", admin, async (c) => {
   if (first instanceof ImportFileError) return dataPage(c, { errors: { [fileField]: first.message }, mapping }, 400);
   if (first) throw first;
 
+  // The counts are read once the import has finished (below), not while it runs.
   const current = await status(c);
   const page = (
     <DataStep
       email={c.var.session.email}
       csrf={c.var.csrf}
       completed={current.completed}
-      accounts={current.accounts}
-      contacts={current.contacts}
+      accounts={null}
+      contacts={null}
       segments={current.segments}
       mapping={mapping}
       reportSlot={REPORT_SLOT}
@@ -332,7 +457,11 @@ setupRoutes.post("/setup/data/import/:kind", admin, async (c) => {
     let body: string;
     try {
       const report: ImportReport = await run;
-      body = await Promise.resolve((<ImportReportView report={report} encodingWarning={decoded.warning} />).toString());
+      const after = await status(c);
+      const counts = { accounts: after.accounts, contacts: after.contacts };
+      body =
+        (await Promise.resolve((<ImportReportView report={report} encodingWarning={decoded.warning} counts={counts} />).toString())) +
+        `<script>document.getElementById("workspace-counts").textContent=${JSON.stringify(workspaceCounts(counts.accounts, counts.contacts)).replaceAll("<", "\\u003c")};</script>`;
     } catch (error) {
       console.error("setup import failed", error instanceof Error ? error.name : "unknown error");
       body = `<p class="error" role="alert">The import stopped; rows up to the last progress shown were saved. Run the same file again: imported rows are matched by external id and not duplicated.</p>`;

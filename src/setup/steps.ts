@@ -8,6 +8,7 @@ export interface StepInfo {
 
 export const STEPS: readonly StepInfo[] = [
   { key: "welcome", title: "Welcome & checks", path: "/setup/welcome" },
+  { key: "integrations", title: "Integrations", path: "/setup/integrations" },
   { key: "health", title: "Health model", path: "/setup/health" },
   { key: "data", title: "Data", path: "/setup/data" },
   { key: "team", title: "Team", path: "/setup/team" },

@@ -88,6 +88,41 @@ describe("the setup page in Chromium", () => {
     await expect.poll(() => page.locator("h1").textContent()).toBe("Set up Browser Test Co");
     await step(page, "1-welcome");
     await page.getByRole("button", { name: "Start setup" }).click();
+    await page.waitForURL("**/setup/integrations");
+    await step(page, "2-integrations");
+
+    // Step 2: Zendesk's fields with a bad subdomain (refused next to the field, or, in a
+    // deployment without Zendesk yet, refused in words on its card); nothing reaches Zendesk.
+    const zendesk = page.locator("#integration-zendesk");
+    const zendeskAvailable = (await zendesk.locator(".warning[role=note]").count()) === 0;
+    const token = `zd_${Date.now()}_secretTOKEN`;
+    await page.getByLabel("Zendesk subdomain").fill("not a subdomain!");
+    await page.getByLabel("Agent email").fill("admin@example.com");
+    await page.getByLabel("API token", { exact: true }).fill(token);
+    await page.getByRole("button", { name: "Save Zendesk without testing" }).click();
+    if (zendeskAvailable) {
+      await expect.poll(() => page.locator("#zendesk-subdomain-error").textContent()).toContain("subdomain");
+      expect(await page.getByLabel("Zendesk subdomain").getAttribute("aria-invalid")).toBe("true");
+    } else {
+      await expect.poll(() => page.locator("#integration-zendesk .error").textContent()).toContain("not available in this deployment yet");
+    }
+    expect(await page.getByLabel("API token", { exact: true }).inputValue()).toBe("");
+    expect(await page.content()).not.toContain(token);
+    await step(page, "2-integrations-zendesk-refused");
+    if (zendeskAvailable) {
+      await page.getByLabel("Zendesk subdomain").fill("acme");
+      await page.getByLabel("API token", { exact: true }).fill(token);
+      await page.getByRole("button", { name: "Save Zendesk without testing" }).click();
+      await expect.poll(() => page.locator("#integration-zendesk .notice").first().textContent()).toContain("Zendesk saved (not tested).");
+      expect(await page.content()).toContain(`(stored: …${token.slice(-4)})`);
+      expect(await page.content()).not.toContain(token);
+    }
+    for (const provider of ["Intercom", "Mixpanel", "SendGrid"]) {
+      await page.getByRole("button", { name: `Skip ${provider}` }).click();
+      await expect.poll(() => page.locator(`#integration-${provider.toLowerCase()} .notice`).first().textContent()).toContain(`${provider} skipped`);
+    }
+    await step(page, "2-integrations-done");
+    await page.getByRole("button", { name: "Continue to health model" }).click();
     await page.waitForURL("**/setup/health");
     await step(page, "3-health");
 

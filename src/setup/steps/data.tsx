@@ -10,29 +10,12 @@ import { ErrorSummary, FieldError, Hidden, invalid, SetupPage } from "../layout"
 export const SETUP_IMPORT_KINDS = ["accounts", "contacts"] as const satisfies readonly ImportKind[];
 export type SetupImportKind = (typeof SETUP_IMPORT_KINDS)[number];
 
-/** Sends the upload with XMLHttpRequest to show its progress, then shows the streamed answer. */
-const UPLOAD_SCRIPT = `
-for (const form of document.querySelectorAll("form[data-upload]")) {
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const bar = form.querySelector("progress");
-    const label = form.querySelector("[data-upload-status]");
-    const request = new XMLHttpRequest();
-    request.open("POST", form.action);
-    request.upload.addEventListener("progress", (progress) => {
-      if (progress.lengthComputable) { bar.max = progress.total; bar.value = progress.loaded; }
-      label.textContent = "Uploading… " + Math.round(100 * progress.loaded / Math.max(progress.total, 1)) + "%";
-    });
-    request.upload.addEventListener("load", () => { bar.removeAttribute("value"); label.textContent = "Uploaded; importing rows…"; });
-    request.addEventListener("load", () => { document.open(); document.write(request.responseText); document.close(); history.replaceState(null, "", form.action); });
-    request.addEventListener("error", () => { label.textContent = "The upload failed; check your connection and try again."; });
-    bar.hidden = false;
-    request.send(new FormData(form));
-  });
+/** "The workspace has 3 accounts and 1 contact." */
+export function workspaceCounts(accounts: number, contacts: number): string {
+  return `The workspace has ${accounts.toLocaleString("en-US")} account${accounts === 1 ? "" : "s"} and ${contacts.toLocaleString("en-US")} contact${contacts === 1 ? "" : "s"}.`;
 }
-`;
 
-export function ImportReportView(props: { report: ImportReport; encodingWarning: string | null }) {
+export function ImportReportView(props: { report: ImportReport; encodingWarning: string | null; counts?: { accounts: number; contacts: number } | null }) {
   const { report } = props;
   return (
     <section class="card" aria-labelledby="report-title" id="import-report">
@@ -43,6 +26,7 @@ export function ImportReportView(props: { report: ImportReport; encodingWarning:
         {report.created} created, {report.updated} updated, {report.unchanged} unchanged, <strong>{report.rejected} rejected</strong>
         {report.dry_run ? " (nothing was written: this was a check)" : ""}.
       </p>
+      {props.counts ? <p id="import-counts">{workspaceCounts(props.counts.accounts, props.counts.contacts)}</p> : null}
       {props.encodingWarning ? <p class="warning">{props.encodingWarning}</p> : null}
       {report.warnings.length ? (
         <ul>
@@ -91,7 +75,7 @@ function ImportForm(props: { kind: SetupImportKind; csrf: string; errors?: Field
   const { kind } = props;
   const fileField = `file_${kind}`;
   return (
-    <form method="post" action={`/setup/data/import/${kind}`} enctype="multipart/form-data" data-upload novalidate>
+    <form method="post" action={`/setup/data/import/${kind}`} enctype="multipart/form-data" novalidate>
       <Hidden csrf={props.csrf} />
       <h2>Import {kind}</h2>
       <label for={fileField}>CSV file of {kind}</label>
@@ -122,8 +106,6 @@ function ImportForm(props: { kind: SetupImportKind; csrf: string; errors?: Field
       <label class="check" for={`dry_${kind}`}>
         <input type="checkbox" id={`dry_${kind}`} name="dry_run" value="on" /> Only check the file (write nothing)
       </label>
-      <progress hidden aria-label={`Upload of the ${kind} file`}></progress>
-      <p data-upload-status aria-live="polite" class="muted"></p>
       <div class="actions">
         <button type="submit">Import {kind}</button>
       </div>
@@ -135,8 +117,9 @@ export function DataStep(props: {
   email: string;
   csrf: string;
   completed: readonly string[];
-  accounts: number;
-  contacts: number;
+  /** Null while an import streams: the counts are filled in when it has finished. */
+  accounts: number | null;
+  contacts: number | null;
   segments: number;
   errors?: FieldErrors;
   message?: string | null;
@@ -150,7 +133,9 @@ export function DataStep(props: {
       <div class="card">
         <h1>Bring in your accounts</h1>
         <p>
-          The workspace has {props.accounts} account{props.accounts === 1 ? "" : "s"} and {props.contacts} contact{props.contacts === 1 ? "" : "s"}.
+          <span id="workspace-counts">
+            {props.accounts === null || props.contacts === null ? "Importing: the workspace's counts follow when the import has finished." : workspaceCounts(props.accounts, props.contacts)}
+          </span>{" "}
           Import them from your CRM's CSV export (accounts first, then contacts), or load sample data to try things out.
         </p>
         {props.notice ? (
@@ -165,14 +150,13 @@ export function DataStep(props: {
         {(SETUP_IMPORT_KINDS as readonly SetupImportKind[]).map((kind) => (
           <ImportForm kind={kind} csrf={props.csrf} errors={props.errors} mapping={props.mapping} />
         ))}
-        <script>{raw(UPLOAD_SCRIPT)}</script>
       </div>
       <div class="card">
         <h2>Or load sample data</h2>
         <p class="help">50 sample accounts with contacts, contracts, invoices, usage, tickets and survey answers, scored like real ones. Only for an empty workspace.</p>
         <form method="post" action="/setup/data/sample">
           <Hidden csrf={props.csrf} />
-          <button type="submit" class="secondary" disabled={props.accounts > 0}>
+          <button type="submit" class="secondary" disabled={props.accounts !== 0}>
             Load sample data
           </button>
         </form>

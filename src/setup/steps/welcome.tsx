@@ -11,7 +11,7 @@ export interface WorkspaceChecks {
   healthModelCustomized: boolean;
   playbooks: number;
   segments: number;
-  integrations: { name: string; connected: boolean }[] | null;
+  integrations: { name: string; connected: boolean; skipped: boolean }[] | null;
 }
 
 function Check(props: { ok: boolean; label: string; detail: string; fix?: { href: string; text: string } }) {
@@ -34,7 +34,7 @@ export function WelcomeStep(props: { email: string; csrf: string; completed: rea
       <div class="card">
         <h1>Set up {checks.workspace}</h1>
         <p>
-          A few steps take this workspace from empty to connected: choose how health is scored, bring in your accounts and
+          A few steps take this workspace from empty to connected: connect your support, messaging, analytics and email tools, choose how health is scored, bring in your accounts and
           contacts, invite your team, then connect your AI assistant. Each step is saved as you finish it, so you can stop and
           resume from any device.
         </p>
@@ -58,7 +58,8 @@ export function WelcomeStep(props: { email: string; csrf: string; completed: rea
               <Check
                 ok={checks.integrations.some((entry) => entry.connected)}
                 label="Integrations"
-                detail={checks.integrations.map((entry) => `${entry.name}: ${entry.connected ? "connected" : "not connected"}`).join(", ")}
+                detail={checks.integrations.map((entry) => `${entry.name}: ${entry.connected ? "connected" : entry.skipped ? "skipped" : "not connected"}`).join(", ")}
+                fix={{ href: "/setup/integrations", text: "Connect integrations" }}
               />
             )}
             <Check

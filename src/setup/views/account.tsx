@@ -1,6 +1,5 @@
 import type { AccountBrief } from "../../db/account-brief";
 import type { Ticket } from "../../db/tickets";
-import { decodeComponents } from "../../db/snapshot-components";
 import { SetupPage } from "../layout";
 import { Sparkline } from "./sparkline";
 
@@ -20,8 +19,7 @@ export function AccountView(props: {
 }) {
   const { brief } = props;
   const { account } = brief;
-  // The brief carries the snapshot's stored form (compact triples or named objects); decode either.
-  const components = decodeComponents(JSON.stringify(brief.health.components));
+  const components = brief.health.components;
   return (
     <SetupPage title={account.client_name} email={props.email} csrf={props.csrf} admin={props.admin}>
       <p>
