@@ -12,7 +12,8 @@ import { integrationMessage, type DeliverMessage, type InboundMessage } from "./
  *   deliver  → ask the Tenant object (a delivery already sent is acked without a call), open
  *              the connection, run the provider operation, record the outcome; 429 and 5xx
  *              retry after the provider's hint or a jittered backoff; other refusals are final.
- *   inbound  → the Tenant object applies verified webhook events, deduped on their ids.
+ *   inbound  → the Tenant object applies verified webhook events, deduped on their ids, one call
+ *              per tenant and provider in the batch.
  * After the last retry Cloudflare moves the message to the dead-letter queue, whose consumer
  * (handleDeadLetters) marks the delivery dead with the provider's last reason.
  */
@@ -55,12 +56,18 @@ async function deliver(body: DeliverMessage, attempts: number, env: Env): Promis
   }
 }
 
-async function applyInbound(body: InboundMessage, env: Env): Promise<void> {
-  const outcome = await tenantStub(env.TENANT, body.tenant).applyInboundEvents(body.provider, body.events);
+async function applyInbound(group: InboundMessage[], env: Env): Promise<void> {
+  const [first] = group;
+  if (!first) return;
+  const events = group.flatMap((body) => body.events);
+  const outcome = await tenantStub(env.TENANT, first.tenant).applyInboundEvents(first.provider, events);
   if (!outcome.ok) throw new Error(`inbound events refused: ${outcome.code}`);
 }
 
 export async function handleIntegrationBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  // Webhook events of one tenant and provider are applied together: one Tenant object call and
+  // one rescoring of the touched accounts per batch, instead of one per delivery.
+  const inbound = new Map<string, { messages: Message<unknown>[]; bodies: InboundMessage[] }>();
   for (const message of batch.messages) {
     const parsed = integrationMessage.safeParse(message.body);
     if (!parsed.success) {
@@ -70,18 +77,31 @@ export async function handleIntegrationBatch(batch: MessageBatch<unknown>, env: 
       continue;
     }
     const body = parsed.data;
+    if (body.kind === "inbound") {
+      const key = `${body.tenant}\n${body.provider}`;
+      const group = inbound.get(key) ?? { messages: [], bodies: [] };
+      group.messages.push(message);
+      group.bodies.push(body);
+      inbound.set(key, group);
+      continue;
+    }
     try {
-      if (body.kind === "deliver") {
-        const retry = await deliver(body, message.attempts, env);
-        if (retry) message.retry({ delaySeconds: retry.retryAfter });
-        else message.ack();
-      } else {
-        await applyInbound(body, env);
-        message.ack();
-      }
+      const retry = await deliver(body, message.attempts, env);
+      if (retry) message.retry({ delaySeconds: retry.retryAfter });
+      else message.ack();
     } catch (error) {
       log("queue message failed; retrying", { id: message.id, kind: body.kind, error: error instanceof Error ? error.name : "unknown" });
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts, null) });
+    }
+  }
+  for (const { messages, bodies } of inbound.values()) {
+    try {
+      await applyInbound(bodies, env);
+      for (const message of messages) message.ack();
+    } catch (error) {
+      // The whole group rolled back together, so retrying all of it applies each event once.
+      log("webhook events failed; retrying", { messages: messages.length, error: error instanceof Error ? error.name : "unknown" });
+      for (const message of messages) message.retry({ delaySeconds: retryDelaySeconds(message.attempts, null) });
     }
   }
 }
