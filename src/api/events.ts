@@ -2,6 +2,7 @@ import { tenantStub } from "../../durable-objects/tenant";
 import { findActiveApiKey, touchApiKey } from "../db/api-keys";
 import { USAGE_EVENT_TYPES, type EventRejection, type IncomingUsageEvent, type UsageEventType } from "../db/usage-events";
 import type { Env } from "../env";
+import { readLimitedBody } from "../http/body";
 
 /**
  * POST /api/v1/events: usage events in Segment's shape (a `{ "batch": [...] }` or one event),
@@ -46,31 +47,6 @@ export function apiKeyFromHeader(header: string | null): string | null {
     return colon < 0 ? decoded : decoded.slice(0, colon);
   }
   return null;
-}
-
-/** Reads at most `limit` bytes of the body; null when it is longer. */
-async function readLimited(request: Request, limit: number): Promise<Uint8Array | null> {
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 function tooLarge(): Response {
@@ -214,7 +190,7 @@ export async function handleEvents(request: Request, env: Env, ctx: ExecutionCon
   const receivedAt = new Date();
   ctx.waitUntil(touchApiKey(env.CONTROL_DB, key, receivedAt).catch(() => undefined));
 
-  const bytes = await readLimited(request, MAX_BODY_BYTES);
+  const bytes = await readLimitedBody(request, MAX_BODY_BYTES);
   if (!bytes) return tooLarge();
   let body: unknown;
   try {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jsonValue } from "../db/json-value";
 import { PROVIDERS } from "../integrations/provider";
 
 /**
@@ -7,9 +8,6 @@ import { PROVIDERS } from "../integrations/provider";
  * sent message a no-op); inbound webhook events carry the verified events themselves.
  */
 
-const json: z.ZodType<import("../db/accounts").Json> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]),
-);
 
 export const deliverMessage = z.object({
   kind: z.literal("deliver"),
@@ -21,7 +19,7 @@ export const inboundMessage = z.object({
   kind: z.literal("inbound"),
   tenant: z.string().min(1),
   provider: z.enum(PROVIDERS),
-  events: z.array(z.object({ id: z.string().min(1), type: z.string(), occurredAt: z.string(), data: z.record(z.string(), json) })),
+  events: z.array(z.object({ id: z.string().min(1), type: z.string(), occurredAt: z.string(), data: z.record(z.string(), jsonValue) })),
 });
 
 export const integrationMessage = z.discriminatedUnion("kind", [deliverMessage, inboundMessage]);

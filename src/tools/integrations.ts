@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Json } from "../db/accounts";
+import { jsonValue } from "../db/json-value";
 import { forgetWebhookConnection, openConnection, sealConnection } from "../integrations/connections";
 import { PROVIDERS, type ConnectionFields, type ProviderIntegration, type ProviderName } from "../integrations/provider";
 import { integrationFor } from "../integrations/registry";
@@ -13,7 +13,6 @@ import { defineTool, describeIssues, READ_ONLY, ToolError, unwrap, WRITE, type T
  */
 
 const provider = z.enum(PROVIDERS).describe("zendesk, intercom, mixpanel or sendgrid");
-const json: z.ZodType<Json> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]));
 
 const lastTest = z.object({ at: z.string(), ok: z.boolean(), message: z.string() }).nullable();
 
@@ -22,7 +21,7 @@ const integrationView = z.object({
   title: z.string(),
   available: z.boolean().describe("False when this deployment does not include the provider yet"),
   connected: z.boolean(),
-  settings: z.record(z.string(), json).describe("The non-secret fields as stored"),
+  settings: z.record(z.string(), jsonValue).describe("The non-secret fields as stored"),
   secret_hints: z.record(z.string(), z.string()).describe("Each stored secret's last four characters; secrets are never returned"),
   secret_fields: z.array(z.string()),
   last_test: lastTest,
@@ -126,7 +125,7 @@ export const connectIntegrationTool = defineTool({
     "Stores a provider's connection (settings and secrets; secrets are sealed and never shown again, only their last four characters). Fields left out keep their stored value, so a setting can change without re-entering secrets. Tests the connection afterwards unless test is false. Prefer the setup page for pasting secrets.",
   input: z.object({
     provider,
-    fields: z.record(z.string(), json).describe("The provider's connection fields, e.g. {subdomain, email, api_token} for Zendesk; list_integrations names the secret ones"),
+    fields: z.record(z.string(), jsonValue).describe("The provider's connection fields, e.g. {subdomain, email, api_token} for Zendesk; list_integrations names the secret ones"),
     test: z.boolean().default(true).describe("Call the provider's cheapest authenticated endpoint after saving"),
   }),
   output: z.object({ integration: integrationView, test: testResult.nullable() }),

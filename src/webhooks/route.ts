@@ -1,5 +1,6 @@
 import { tenantStub } from "../../durable-objects/tenant";
 import type { Env } from "../env";
+import { readLimitedBody } from "../http/body";
 import { webhookConnection } from "../integrations/connections";
 import { isProviderName } from "../integrations/provider";
 import { integrationFor } from "../integrations/registry";
@@ -20,33 +21,6 @@ function refuse(status: number, error: string, message: string): Response {
   return Response.json({ error, message }, { status });
 }
 
-/** The body as bytes, or null when it is larger than the limit (without reading past it). */
-async function readCapped(request: Request, limit: number): Promise<Uint8Array | null> {
-  const declared = Number(request.headers.get("content-length") ?? "");
-  if (Number.isFinite(declared) && declared > limit) return null;
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
-}
-
 export async function handleWebhook(request: Request, env: Env): Promise<Response> {
   const [provider = "", tenantId = "", ...rest] = new URL(request.url).pathname.slice(WEBHOOK_PREFIX.length).split("/");
   if (rest.length > 0 || !isProviderName(provider)) return refuse(404, "not_found", "No such webhook: the URL is /webhooks/<zendesk|intercom|mixpanel|sendgrid>/<tenant id>.");
@@ -55,7 +29,7 @@ export async function handleWebhook(request: Request, env: Env): Promise<Respons
   if (request.method !== "POST") return refuse(405, "method_not_allowed", "Webhooks are delivered with POST.");
   if (!TENANT_ID.test(tenantId)) return refuse(404, "not_found", "No such workspace: copy the webhook URL from the setup page.");
 
-  const body = await readCapped(request, WEBHOOK_BODY_LIMIT);
+  const body = await readLimitedBody(request, WEBHOOK_BODY_LIMIT);
   if (!body) return refuse(413, "payload_too_large", `A webhook body may be at most ${WEBHOOK_BODY_LIMIT} bytes.`);
 
   const connection = await webhookConnection(env, () => tenantStub(env.TENANT, tenantId), tenantId, provider);

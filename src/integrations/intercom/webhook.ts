@@ -1,3 +1,4 @@
+import { timingSafeEqual } from "../../auth/passwords";
 import type { Json } from "../../db/accounts";
 import type { ConnectionFields, InboundEvent, WebhookRequest, WebhookVerification } from "../provider";
 import { intercomConnection } from "./connection";
@@ -19,13 +20,8 @@ function hexToBytes(hex: string): Uint8Array {
   return bytes;
 }
 
-/** Compares two byte strings in time that depends only on their length. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  let difference = a.length ^ b.length;
-  const length = Math.max(a.length, b.length);
-  for (let i = 0; i < length; i++) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return difference === 0;
-}
+/** Compares two byte strings in time that depends only on their length (the project's one compare). */
+export const constantTimeEqual = timingSafeEqual;
 
 /** HMAC-SHA1 of the body under the secret (what Intercom puts after "sha1="). */
 export async function intercomSignature(secret: string, body: Uint8Array): Promise<Uint8Array> {

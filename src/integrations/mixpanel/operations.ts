@@ -1,3 +1,4 @@
+import { jsonValue } from "../../db/json-value";
 import { z } from "zod";
 import type { Json } from "../../db/accounts";
 import { ProviderError } from "../http";
@@ -13,7 +14,6 @@ import { mixpanelConnection, mixpanelOrigins } from "./connection";
  * events, and the split into deliveries.
  */
 
-const jsonValue: z.ZodType<Json> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]));
 
 /** Mixpanel's own rule for $insert_id: at most 36 letters, digits and hyphens. */
 const INSERT_ID = /^[A-Za-z0-9-]{1,36}$/;

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from "../../auth/passwords";
 import type { Json } from "../../db/accounts";
 import type { ConnectionFields, InboundEvent, WebhookRequest, WebhookVerification } from "../provider";
 import { mixpanelConnection } from "./connection";
@@ -28,9 +29,7 @@ async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
 export async function sameSecret(given: string, expected: string): Promise<boolean> {
   const encoder = new TextEncoder();
   const [a, b] = await Promise.all([sha256(encoder.encode(given)), sha256(encoder.encode(expected))]);
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return difference === 0;
+  return timingSafeEqual(a, b);
 }
 
 /** user and password out of "Basic <base64>", or why not. */
