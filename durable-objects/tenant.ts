@@ -81,11 +81,12 @@ import {
   sealedSecretsByProvider,
   recentReceipts,
   recordConnectionTest,
-  recordReceipt,
+  receivedEventIds,
+  recordReceipts,
+  type Receipt,
   removeConnection,
   requeueDeliveries,
   saveConnection,
-  setReceiptEffect,
   storedConnection,
   unenqueuedKeys,
   type ConnectionSummary,
@@ -95,7 +96,7 @@ import {
   type NewJob,
   type StoredConnection,
 } from "../src/db/integrations";
-import { INBOUND_HANDLERS } from "../src/db/inbound";
+import { INBOUND_HANDLERS, InboundBatch } from "../src/db/inbound";
 import { open as openSealed, rootKeyId, rootKeys, seal, sealedKeyId } from "../src/integrations/credentials";
 import type { InboundEvent, ProviderName } from "../src/integrations/provider";
 import { sendAll } from "../src/queues/messages";
@@ -1852,17 +1853,22 @@ export class TenantDO extends DurableObject<Env> {
         const now = new Date();
         const touched: string[] = [];
         const effects: string[] = [];
+        const receipts: Receipt[] = [];
+        const batch = new InboundBatch();
+        // Ids already received, and ids seen earlier in this same batch, are redeliveries.
+        const seen = receivedEventIds(tx, provider, events.map((event) => event.id));
         let duplicates = 0;
         for (const event of events) {
-          if (!recordReceipt(tx, provider, event.id, event.type, now)) {
+          if (seen.has(event.id)) {
             duplicates += 1;
             continue;
           }
+          seen.add(event.id);
           let effect: string;
           if (!handler) effect = `ignored: ${provider} events are not handled`;
           else {
             try {
-              const result = handler(tx, event, now);
+              const result = handler(tx, event, now, batch);
               touched.push(...result.accountIds);
               effect = result.effect;
             } catch (error) {
@@ -1871,9 +1877,10 @@ export class TenantDO extends DurableObject<Env> {
               effect = `refused: ${error.message}`;
             }
           }
-          setReceiptEffect(tx, provider, event.id, effect);
+          receipts.push({ eventId: event.id, eventType: event.type, effect });
           effects.push(effect);
         }
+        recordReceipts(tx, provider, receipts, now);
         if (touched.length > 0) this.factsChanged(tx, touched);
         return { applied: events.length - duplicates, duplicates, effects };
       }),

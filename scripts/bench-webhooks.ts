@@ -12,10 +12,17 @@
  * the queue to drain and counts the events the tenant recorded: none may be lost or doubled.
  * Targets (issue 5): zendesk ≥ 0.6 × bare, sendgrid ≥ 10,000 events/s, p99 < 50 ms.
  * The last line printed is one line of JSON. Plain TypeScript with erasable types.
+ *
+ * BENCH_PROFILE=1 also records a CPU profile of the Worker's isolate (through wrangler's
+ * inspector) during the first zendesk run and the sendgrid run, prints the functions with the
+ * most self time and writes .tmp/profiles/webhooks-<side>.cpuprofile. Profiling slows the
+ * Worker, so figures from such a run are not the benchmark's figures.
  */
 import autocannon from "autocannon";
 import { createHmac, generateKeyPairSync, randomBytes, sign } from "node:crypto";
-import { startLocalServer } from "./lib/local-server.ts";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { startProfiler, topFunctions } from "./lib/cpu-profile.ts";
+import { freePort, startLocalServer } from "./lib/local-server.ts";
 import { authorize, freshWorkspaceToken, registerOAuthClient } from "./lib/oauth-flow.ts";
 
 const CONNECTIONS = 10;
@@ -23,6 +30,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = 2;
 const SENDGRID_BATCH = 100;
 const TARGETS = { ratio: 0.6, sendgridEventsPerS: 10_000, p99Ms: 50 } as const;
+const PROFILE = process.env.BENCH_PROFILE === "1";
 
 type Json = Record<string, unknown>;
 
@@ -49,8 +57,23 @@ function run(options: autocannon.Options): Promise<RunResult> {
   });
 }
 
+/** Runs `work` under the CPU profiler when BENCH_PROFILE=1, and prints where the Worker's time went. */
+async function profiled<T>(inspectorPort: number | null, side: string, work: () => Promise<T>): Promise<T> {
+  if (inspectorPort === null) return work();
+  const profiler = await startProfiler(inspectorPort);
+  const result = await work();
+  const profile = await profiler.stop();
+  mkdirSync(".tmp/profiles", { recursive: true });
+  writeFileSync(`.tmp/profiles/webhooks-${side}.cpuprofile`, JSON.stringify(profile));
+  console.log(`\nprofile of the ${side} run (self time, share of samples), .tmp/profiles/webhooks-${side}.cpuprofile:`);
+  for (const row of topFunctions(profile, 25)) console.log(`  ${(row.share * 100).toFixed(1).padStart(5)}%  ${row.ms.toFixed(0).padStart(6)} ms  ${row.where}`);
+  return result;
+}
+
 async function main(): Promise<void> {
-  const server = await startLocalServer({ timeoutMs: 120_000 });
+  const inspectorPort = PROFILE ? await freePort() : null;
+  if (PROFILE) console.log("BENCH_PROFILE=1: the Worker is profiled, so these figures are slower than a plain run's.");
+  const server = await startLocalServer({ timeoutMs: 120_000, wranglerArgs: inspectorPort === null ? [] : ["--inspector-port", String(inspectorPort)] });
   try {
     const origin = server.origin;
     const fetcher = (url: string, init?: RequestInit) => fetch(url, init);
@@ -159,11 +182,11 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? ["zendesk", "bare"] : ["bare", "zendesk"];
       for (const side of order) {
-        if (side === "zendesk") zendeskRuns.push(await run({ url, requests: [zendeskRequest()] }));
+        if (side === "zendesk") zendeskRuns.push(await profiled(round === 0 ? inspectorPort : null, "zendesk", () => run({ url, requests: [zendeskRequest()] })));
         else bareRuns.push(await run({ url: `${origin}/livez` }));
       }
     }
-    const sendgrid = await run({ url, requests: [sendgridRequest()] });
+    const sendgrid = await profiled(inspectorPort, "sendgrid", () => run({ url, requests: [sendgridRequest()] }));
 
     const average = (runs: RunResult[], pick: (run: RunResult) => number) => runs.reduce((sum, item) => sum + pick(item), 0) / runs.length;
     const zendeskRps = average(zendeskRuns, (item) => item.rps);

@@ -47,11 +47,12 @@ async function waitUntilReady(origin: string, child: ChildProcess, log: () => st
   throw new Error(`the server did not become ready within ${timeoutMs} ms:\n${log()}`);
 }
 
-export async function startLocalServer(options: { port?: number; timeoutMs?: number; vars?: Record<string, string> } = {}): Promise<LocalServer> {
+export async function startLocalServer(options: { port?: number; timeoutMs?: number; vars?: Record<string, string>; wranglerArgs?: string[] } = {}): Promise<LocalServer> {
   const port = options.port ?? (await freePort());
   const stateDir = mkdtempSync(join(tmpdir(), "cs-mcp-state-"));
   const args = ["scripts/dev.mjs", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", stateDir, "--show-interactive-dev-session=false"];
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
+  args.push(...(options.wranglerArgs ?? []));
   const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },

@@ -189,6 +189,8 @@ export const contacts = sqliteTable(
   (table) => [
     index("contacts_by_account").on(table.accountId, table.name),
     index("contacts_by_email").on(table.email),
+    // Webhooks (SendGrid, Intercom) name a contact by address in any case: one indexed lookup.
+    index("contacts_by_normalized_email").on(sql`lower(trim(${table.email}))`),
     uniqueIndex("contacts_by_external_id").on(table.externalId),
   ],
 );

@@ -490,7 +490,8 @@ function ticketEvent(db: TenantDb, row: Pick<TicketRow, "accountId" | "id" | "su
   appendEvent(db, row.accountId, actor, { event_type: "support", title, description, impact, metadata: { ticket_id: row.id, priority: row.priority, ...metadata }, occurred_at: at.toISOString() }, now);
 }
 
-export function createTicket(db: TenantDb, input: NewTicket, actor: string, now = new Date()): { ticket: TicketDetail; routing: Routing | null } {
+/** Opens a ticket with its SLA clocks, routing and timeline entry; the detail is left to createTicket. */
+export function openTicket(db: TenantDb, input: NewTicket, actor: string, now = new Date()): { ticketId: string; routing: Routing | null } {
   const account = requireAccount(db, input.client_id, now);
   const openedAt = instant(input.opened_at, "opened_at", now);
   if (input.requester_contact_id) {
@@ -538,7 +539,13 @@ export function createTicket(db: TenantDb, input: NewTicket, actor: string, now 
     { category, assignee: row.assignee },
     now,
   );
-  return { ticket: getTicket(db, id, now), routing };
+  return { ticketId: id, routing };
+}
+
+/** Opens a ticket and answers with its whole detail (what the create_ticket tool shows). */
+export function createTicket(db: TenantDb, input: NewTicket, actor: string, now = new Date()): { ticket: TicketDetail; routing: Routing | null } {
+  const { ticketId, routing } = openTicket(db, input, actor, now);
+  return { ticket: getTicket(db, ticketId, now), routing };
 }
 
 function refuseTransition(row: TicketRow, to: Status, tool: string): never {

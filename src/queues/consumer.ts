@@ -9,8 +9,8 @@ import { integrationMessage, type DeliverMessage, type InboundMessage } from "./
 /**
  * The INTEGRATIONS queue's consumer. Each message is handled on its own and acked or retried
  * on its own, so one bad message never redelivers its neighbours:
- *   deliver  → ask the Tenant object (a delivery already sent is acked without a call), open
- *              the connection, run the provider operation, record the outcome; 429 and 5xx
+ *   deliver  → claim the delivery from the Tenant object (a delivery already sent is acked
+ *              without a call; the claim brings the sealed connection), open it, run the provider operation, record the outcome; 429 and 5xx
  *              retry after the provider's hint or a jittered backoff; other refusals are final.
  *   inbound  → the Tenant object applies verified webhook events, deduped on their ids, one call
  *              per tenant and provider in the batch.
@@ -31,7 +31,7 @@ async function deliver(body: DeliverMessage, attempts: number, env: Env): Promis
   if (!claim || claim.state === "done") return null;
   const integration = integrationFor(claim.provider);
   const operation = integration?.operations[claim.operation];
-  const stored = await tenant.connectionFor(claim.provider);
+  const stored = claim.connection;
   if (!integration || !operation || !stored) {
     const reason = !stored ? `${claim.provider} is no longer connected; reconnect it and retry the job.` : `Unknown operation ${claim.provider}.${claim.operation}.`;
     await tenant.finishDelivery(body.key, { status: "failed", error: reason });

@@ -175,6 +175,17 @@ describe("jobs through the real queue", () => {
     const counts = await tenant.webhookEventCounts();
     expect(counts.ok && counts.value).toEqual([{ provider: "intercom", events: 2, last_received_at: expect.any(String) }]);
   });
+
+  it("an event repeated within one batch applies once, and every receipt keeps its effect", async () => {
+    const { tenant } = await workspace("Inbound Batch Co");
+    const event = (id: string) => ({ id, type: "ping", occurredAt: "2026-11-22T00:00:00Z", data: {} });
+    const outcome = await tenant.applyInboundEvents("intercom", [event("a"), event("b"), event("a"), event("c"), event("b")]);
+    expect(outcome).toMatchObject({ ok: true, value: { applied: 3, duplicates: 2 } });
+    const receipts = await tenant.recentWebhookEvents("intercom", 10);
+    const stored = receipts.ok ? receipts.value : [];
+    expect(stored.map((receipt) => receipt.id).sort()).toEqual(["a", "b", "c"]);
+    for (const receipt of stored) expect(receipt).toMatchObject({ type: "ping", effect: expect.stringMatching(/\S/) });
+  });
 });
 
 describe("integration tools and webhooks without a connection", () => {

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { intercomInbound } from "../../src/db/inbound/intercom";
-import { INBOUND_HANDLERS, type InboundEffect } from "../../src/db/inbound";
+import { INBOUND_HANDLERS, InboundBatch, type InboundEffect } from "../../src/db/inbound";
 import * as schema from "../../src/db/tenant-schema";
 import { intercom } from "../../src/integrations/intercom";
 import type { InboundEvent } from "../../src/integrations/provider";
@@ -72,7 +72,7 @@ async function events(spec: Spec): Promise<InboundEvent[]> {
 async function apply(team: Team, spec: Spec): Promise<InboundEffect> {
   const [event] = await events(spec);
   if (!event) throw new Error("no event");
-  return inTenant(team.tenantId, (db) => db.transaction((tx) => intercomInbound(tx, event, new Date())));
+  return inTenant(team.tenantId, (db) => db.transaction((tx) => intercomInbound(tx, event, new Date(), new InboundBatch())));
 }
 
 async function touchpointsOf(team: Team, accountId: string) {
@@ -115,7 +115,7 @@ describe("Intercom inbound conversation events", () => {
 
   it("a customer starting a conversation is an inbound message on their account, in its timeline, and links the contact", async () => {
     const [event] = await events({ topic: "conversation.user.created", conversation: "601", sourceAuthor: grace, contacts: [{ id: grace.id, external_id: null }] });
-    const effect = await inTenant(team.tenantId, (db) => db.transaction((tx) => intercomInbound(tx, event!, new Date())));
+    const effect = await inTenant(team.tenantId, (db) => db.transaction((tx) => intercomInbound(tx, event!, new Date(), new InboundBatch())));
     expect(effect.accountIds).toEqual([acme]);
     expect(effect.effect).toMatch(/^logged touchpoint tp_\S+ on \S+ \(via email grace@acme\.test\)$/);
     const [touch] = await touchpointsOf(team, acme);
@@ -186,7 +186,7 @@ describe("Intercom inbound conversation events", () => {
     const unhandled = await apply(team, { topic: "contact.user.created" });
     expect(unhandled).toEqual({ accountIds: [], effect: "ignored: topic contact.user.created is not one that changes engagement" });
     const bare: InboundEvent = { id: "notif_bare", type: "conversation.user.replied", occurredAt: new Date().toISOString(), data: { conversation: null } };
-    const noConversation = await inTenant(team.tenantId, (db) => db.transaction((tx) => intercomInbound(tx, bare, new Date())));
+    const noConversation = await inTenant(team.tenantId, (db) => db.transaction((tx) => intercomInbound(tx, bare, new Date(), new InboundBatch())));
     expect(noConversation).toEqual({ accountIds: [], effect: "ignored: conversation.user.replied without a conversation" });
     expect((await touchpointsOf(team, acme)).length + (await touchpointsOf(team, globex)).length).toBe(before);
   });

@@ -6,7 +6,7 @@ import type { TenantDO } from "../../durable-objects/tenant";
 import { tenantStub } from "../../durable-objects/tenant";
 import type { Json } from "../../src/db/accounts";
 import type { InboundEffect } from "../../src/db/inbound";
-import { INBOUND_HANDLERS } from "../../src/db/inbound";
+import { INBOUND_HANDLERS, InboundBatch } from "../../src/db/inbound";
 import * as schema from "../../src/db/tenant-schema";
 import type { InboundEvent } from "../../src/integrations/provider";
 
@@ -65,7 +65,7 @@ async function apply(name: string, event: InboundEvent): Promise<InboundEffect> 
   if (!handler) throw new Error("no mixpanel inbound handler registered");
   return runInDurableObject(namespace.get(namespace.idFromName(name)), (_instance: TenantDO, state) => {
     const db = drizzle(state.storage, { schema });
-    return db.transaction((tx) => handler(tx, event, new Date("2026-11-22T10:00:05Z")));
+    return db.transaction((tx) => handler(tx, event, new Date("2026-11-22T10:00:05Z"), new InboundBatch()));
   });
 }
 

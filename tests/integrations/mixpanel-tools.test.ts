@@ -4,7 +4,7 @@ import { drizzle } from "drizzle-orm/durable-sqlite";
 import { describe, expect, it } from "vitest";
 import type { TenantDO } from "../../durable-objects/tenant";
 import { tenantStub } from "../../durable-objects/tenant";
-import { INBOUND_HANDLERS } from "../../src/db/inbound";
+import { INBOUND_HANDLERS, InboundBatch } from "../../src/db/inbound";
 import * as schema from "../../src/db/tenant-schema";
 import { apiCall, callTool, newWorkspace, ORIGIN, tenantIdOf, tokenFor } from "../support/worker";
 
@@ -29,6 +29,7 @@ describe("mixpanel tools", () => {
           tx,
           { id: "5:members:s:0", type: "cohort.members", occurredAt: "2026-11-22T10:00:00Z", data: { action: "members", cohort_id: "5", cohort_name: "Churn risk", session_id: "s", page: 0, total_pages: 1, members: [{ distinct_id: "acme-tools", email: null }, { distinct_id: "x", email: "x@y.test" }] } },
           new Date(),
+          new InboundBatch(),
         ),
       );
     });

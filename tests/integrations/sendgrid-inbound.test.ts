@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { handleSendgridEvent } from "../../src/db/inbound/sendgrid";
-import { INBOUND_HANDLERS } from "../../src/db/inbound";
+import { INBOUND_HANDLERS, InboundBatch } from "../../src/db/inbound";
 import * as schema from "../../src/db/tenant-schema";
 import type { InboundEvent } from "../../src/integrations/provider";
 import { sendgrid } from "../../src/integrations/sendgrid";
@@ -35,7 +35,10 @@ async function deliver(team: Team, events: Record<string, string | number | stri
 }
 
 async function apply(team: Team, events: InboundEvent[]): Promise<{ effect: string; accountIds: string[] }[]> {
-  return inTenant(team.tenantId, (db) => db.transaction((tx) => events.map((event) => handleSendgridEvent(tx, event, new Date()))));
+  return inTenant(team.tenantId, (db) => db.transaction((tx) => {
+    const batch = new InboundBatch();
+    return events.map((event) => handleSendgridEvent(tx, event, new Date(), batch));
+  }));
 }
 
 async function touchpointsOf(team: Team, accountId: string) {

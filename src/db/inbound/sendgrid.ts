@@ -1,9 +1,9 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { InboundEvent } from "../../integrations/provider";
 import { appendEvent, type TenantDb } from "../accounts";
 import { accounts, contacts, emailSuppressions, touchpoints } from "../tenant-schema";
 import { logTouchpoint } from "../touchpoints";
-import type { InboundEffect, InboundHandler } from "./index";
+import type { InboundBatch, InboundEffect, InboundHandler } from "./index";
 
 /**
  * SendGrid events → tenant state. delivered/open/click become an outbound email touchpoint per
@@ -29,37 +29,30 @@ interface Recipient {
 }
 
 /**
- * Contacts with this address, active ones first. The address as sent (or lowercased) is found
- * through the email index; only when neither matches is the case-insensitive comparison made,
- * which scans (our own sends carry contact_id in custom_args, so that is the rare path).
+ * Contacts with this address in any case or padding, active ones first: one lookup through the
+ * contacts_by_normalized_email expression index, read once per batch.
  */
-function contactsWithEmail(db: TenantDb, email: string, raw: string): { id: string; accountId: string; status: string }[] {
-  const columns = { id: contacts.id, accountId: contacts.accountId, status: contacts.status };
-  const exact = db
-    .select(columns)
-    .from(contacts)
-    .where(inArray(contacts.email, [...new Set([raw, email])]))
-    .orderBy(asc(contacts.status), asc(contacts.id))
-    .all();
-  if (exact.length > 0) return exact;
-  return db
-    .select(columns)
-    .from(contacts)
-    .where(sql`lower(trim(${contacts.email})) = ${email}`)
-    .orderBy(asc(contacts.status), asc(contacts.id))
-    .all();
+function contactsWithEmail(db: TenantDb, batch: InboundBatch, email: string): { id: string; accountId: string; status: string }[] {
+  return batch.memo(`contacts:${email}`, () =>
+    db
+      .select({ id: contacts.id, accountId: contacts.accountId, status: contacts.status })
+      .from(contacts)
+      .where(sql`lower(trim(${contacts.email})) = ${email}`)
+      .orderBy(asc(contacts.status), asc(contacts.id))
+      .all(),
+  );
 }
 
 /** Whose message this was: custom_args contact_id, then account_id, then a contact with the address. */
-function resolveRecipient(db: TenantDb, data: InboundEvent["data"], email: string, raw: string): Recipient | null {
+function resolveRecipient(db: TenantDb, batch: InboundBatch, data: InboundEvent["data"], email: string): Recipient | null {
   const contactId = text(data.contact_id);
   if (contactId) {
-    const contact = db.select({ id: contacts.id, accountId: contacts.accountId }).from(contacts).where(eq(contacts.id, contactId)).get();
+    const contact = batch.memo(`contact:${contactId}`, () => db.select({ id: contacts.id, accountId: contacts.accountId }).from(contacts).where(eq(contacts.id, contactId)).get() ?? null);
     if (contact) return { accountId: contact.accountId, contactId: contact.id };
   }
   const accountId = text(data.account_id);
-  const matches = email ? contactsWithEmail(db, email, raw) : [];
-  if (accountId && db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).get()) {
+  const matches = email ? contactsWithEmail(db, batch, email) : [];
+  if (accountId && batch.memo(`account:${accountId}`, () => db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).get() !== undefined)) {
     return { accountId, contactId: matches.find((match) => match.accountId === accountId)?.id ?? null };
   }
   const first = matches[0];
@@ -71,8 +64,8 @@ function subjectOf(data: InboundEvent["data"]): string {
 }
 
 /** delivered / open / click: the message's touchpoint, created on first sight, with opened_at/clicked_at. */
-function engagement(db: TenantDb, event: InboundEvent, email: string, raw: string, now: Date): InboundEffect {
-  const recipient = resolveRecipient(db, event.data, email, raw);
+function engagement(db: TenantDb, batch: InboundBatch, event: InboundEvent, email: string, now: Date): InboundEffect {
+  const recipient = resolveRecipient(db, batch, event.data, email);
   if (!recipient) return { accountIds: [], effect: `ignored: no account or contact for ${email || "an event without an email"}` };
   const messageId = text(event.data.sg_message_id)?.split(".")[0] ?? event.id;
   const externalId = `sendgrid:${messageId}:${email}`;
@@ -140,7 +133,7 @@ const SUPPRESSION_TITLES: Record<SuppressionReason, string> = {
 };
 
 /** Marks the address bad and notes it on the timeline of every account with a contact at it. */
-function suppress(db: TenantDb, event: InboundEvent, email: string, raw: string, reason: SuppressionReason, now: Date): InboundEffect {
+function suppress(db: TenantDb, batch: InboundBatch, event: InboundEvent, email: string, reason: SuppressionReason, now: Date): InboundEffect {
   if (!email) return { accountIds: [], effect: `ignored: ${event.type} event without an email` };
   const detail = (text(event.data.reason) ?? text(event.data.response) ?? text(event.data.status))?.slice(0, DETAIL_LIMIT) ?? null;
   const at = now.toISOString();
@@ -148,8 +141,8 @@ function suppress(db: TenantDb, event: InboundEvent, email: string, raw: string,
     .values({ email, reason, detail, source: "sendgrid", eventId: event.id, createdAt: at, updatedAt: at })
     .onConflictDoUpdate({ target: emailSuppressions.email, set: { reason, detail, eventId: event.id, updatedAt: at } })
     .run();
-  const accountIds = new Set(contactsWithEmail(db, email, raw).map((contact) => contact.accountId));
-  const fromArgs = resolveRecipient(db, event.data, email, raw);
+  const accountIds = new Set(contactsWithEmail(db, batch, email).map((contact) => contact.accountId));
+  const fromArgs = resolveRecipient(db, batch, event.data, email);
   if (fromArgs) accountIds.add(fromArgs.accountId);
   const subject = `Email to ${email} ${SUPPRESSION_TITLES[reason]}`;
   for (const accountId of accountIds) note(db, accountId, event, subject, "negative", null, now, detail ? `SendGrid: ${detail}. The address is skipped by future sends.` : "The address is skipped by future sends.");
@@ -163,26 +156,25 @@ function suppress(db: TenantDb, event: InboundEvent, email: string, raw: string,
  */
 const BAD_ADDRESS_DROP = /^(bounced address|spam reporting address|unsubscribed address|invalid)$/i;
 
-export const handleSendgridEvent: InboundHandler = (tx, event, now) => {
-  const raw = text(event.data.email) ?? "";
-  const email = raw.toLowerCase();
+export const handleSendgridEvent: InboundHandler = (tx, event, now, batch) => {
+  const email = (text(event.data.email) ?? "").toLowerCase();
   switch (event.type) {
     case "delivered":
     case "open":
     case "click":
-      return engagement(tx, event, email, raw, now);
+      return engagement(tx, batch, event, email, now);
     case "bounce":
       // "blocked" is a temporary refusal by the receiving server: the address itself is fine.
       if (text(event.data.type) === "blocked") return { accountIds: [], effect: `no change: blocked (temporary) for ${email}` };
-      return suppress(tx, event, email, raw, "bounce", now);
+      return suppress(tx, batch, event, email, "bounce", now);
     case "spamreport":
-      return suppress(tx, event, email, raw, "spamreport", now);
+      return suppress(tx, batch, event, email, "spamreport", now);
     case "unsubscribe":
     case "group_unsubscribe":
-      return suppress(tx, event, email, raw, "unsubscribe", now);
+      return suppress(tx, batch, event, email, "unsubscribe", now);
     case "dropped": {
-      if (BAD_ADDRESS_DROP.test(text(event.data.reason) ?? "")) return suppress(tx, event, email, raw, "dropped", now);
-      const recipient = resolveRecipient(tx, event.data, email, raw);
+      if (BAD_ADDRESS_DROP.test(text(event.data.reason) ?? "")) return suppress(tx, batch, event, email, "dropped", now);
+      const recipient = resolveRecipient(tx, batch, event.data, email);
       if (!recipient) return { accountIds: [], effect: `ignored: no account or contact for ${email}` };
       note(tx, recipient.accountId, event, `Email to ${email} was dropped by SendGrid`, "negative", null, now, text(event.data.reason) ?? "");
       return { accountIds: [], effect: `noted drop for ${email}` };

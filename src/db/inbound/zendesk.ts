@@ -3,7 +3,7 @@ import { zendeskEventData, type ZendeskEventData } from "../../integrations/zend
 import type { InboundEvent } from "../../integrations/provider";
 import { AccountError, appendEvent, type TenantDb } from "../accounts";
 import { accounts, contacts, integrationLinks, ticketEvents, tickets } from "../tenant-schema";
-import { addComment, closeTicket, createTicket, reopenTicket, resolveTicket, updateTicket, type Priority, type Status } from "../tickets";
+import { addComment, closeTicket, openTicket, reopenTicket, resolveTicket, updateTicket, type Priority, type Status } from "../tickets";
 import type { InboundEffect } from "./index";
 
 /**
@@ -130,7 +130,8 @@ function open(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, place: 
   const z = data.ticket;
   const createdMs = z.created_at ? Date.parse(z.created_at) : Number.NaN;
   const openedAt = new Date(Math.min(Number.isFinite(createdMs) ? createdMs : Date.parse(event.occurredAt) || now.getTime(), now.getTime())).toISOString();
-  const { ticket } = createTicket(
+  // The webhook needs the row, not the tool's full detail (comments, history, escalations).
+  const { ticketId } = openTicket(
     tx,
     {
       client_id: place.accountId,
@@ -147,7 +148,7 @@ function open(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, place: 
     ACTOR,
     now,
   );
-  return reread(tx, ticket.ticket_id);
+  return reread(tx, ticketId);
 }
 
 type Placement = { accountId: string; contactId: string | null; via: string };

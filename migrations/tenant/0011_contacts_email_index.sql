@@ -1,0 +1,1 @@
+CREATE INDEX `contacts_by_normalized_email` ON `contacts` (lower(trim("email")));
