@@ -96,7 +96,7 @@ import {
   type NewJob,
   type StoredConnection,
 } from "../src/db/integrations";
-import { INBOUND_HANDLERS, InboundBatch } from "../src/db/inbound";
+import { INBOUND_HANDLERS, INBOUND_PREPARERS, InboundBatch } from "../src/db/inbound";
 import { open as openSealed, rootKeyId, rootKeys, seal, sealedKeyId } from "../src/integrations/credentials";
 import type { InboundEvent, ProviderName } from "../src/integrations/provider";
 import { sendAll } from "../src/queues/messages";
@@ -1857,13 +1857,14 @@ export class TenantDO extends DurableObject<Env> {
         const batch = new InboundBatch();
         // Ids already received, and ids seen earlier in this same batch, are redeliveries.
         const seen = receivedEventIds(tx, provider, events.map((event) => event.id));
-        let duplicates = 0;
-        for (const event of events) {
-          if (seen.has(event.id)) {
-            duplicates += 1;
-            continue;
-          }
+        const fresh = events.filter((event) => {
+          if (seen.has(event.id)) return false;
           seen.add(event.id);
+          return true;
+        });
+        const duplicates = events.length - fresh.length;
+        INBOUND_PREPARERS[provider]?.(tx, fresh, batch);
+        for (const event of fresh) {
           let effect: string;
           if (!handler) effect = `ignored: ${provider} events are not handled`;
           else {

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { handleSendgridEvent } from "../../src/db/inbound/sendgrid";
+import { handleSendgridEvent, prepareSendgridBatch } from "../../src/db/inbound/sendgrid";
 import { INBOUND_HANDLERS, InboundBatch } from "../../src/db/inbound";
 import * as schema from "../../src/db/tenant-schema";
 import type { InboundEvent } from "../../src/integrations/provider";
@@ -21,7 +21,7 @@ async function addContact(team: Team, accountId: string, email: string, name = "
   return id;
 }
 
-/** Signs the events as SendGrid would, verifies them, and applies each in a transaction, as the Tenant object does. */
+/** Signs the events as SendGrid would, verifies them, and applies them in a transaction, as the Tenant object does. */
 async function deliver(team: Team, events: Record<string, string | number | string[]>[]): Promise<{ effect: string; accountIds: string[] }[]> {
   const key = await signingKey();
   const body = JSON.stringify(events);
@@ -37,6 +37,7 @@ async function deliver(team: Team, events: Record<string, string | number | stri
 async function apply(team: Team, events: InboundEvent[]): Promise<{ effect: string; accountIds: string[] }[]> {
   return inTenant(team.tenantId, (db) => db.transaction((tx) => {
     const batch = new InboundBatch();
+    prepareSendgridBatch(tx, events, batch);
     return events.map((event) => handleSendgridEvent(tx, event, new Date(), batch));
   }));
 }
@@ -97,7 +98,7 @@ describe("SendGrid events → tenant state", () => {
   it("finds the account from the address when custom_args are absent, and ignores events for unknown addresses", async () => {
     const team = await newTeam("SG Lookup");
     const accountId = await register(team.token, { client_name: "Contoso" });
-    const contactId = await addContact(team, accountId, "Ben.Ode@Contoso.test", "Ben Ode");
+    const contactId = await addContact(team, accountId, " Ben.Ode@Contoso.test ", "Ben Ode");
     const results = await deliver(team, [
       sgEvent("delivered", { email: "ben.ode@contoso.test", sg_message_id: "M3.x" }),
       sgEvent("delivered", { email: "stranger@nowhere.test", sg_message_id: "M4.x" }),

@@ -3,7 +3,7 @@ import type { TenantDb } from "../accounts";
 import { intercomInbound } from "./intercom";
 import { handleZendeskEvent } from "./zendesk";
 import { mixpanelInbound } from "./mixpanel";
-import { handleSendgridEvent } from "./sendgrid";
+import { handleSendgridEvent, prepareSendgridBatch } from "./sendgrid";
 
 /**
  * What a verified webhook event does to tenant state, per provider. Handlers run inside the
@@ -26,6 +26,11 @@ export interface InboundEffect {
 export class InboundBatch {
   private readonly lookups = new Map<string, unknown>();
 
+  /** Stores what a batch-wide query found, so memo() finds it without a query of its own. */
+  remember<T>(key: string, value: T): void {
+    this.lookups.set(key, value);
+  }
+
   memo<T>(key: string, read: () => T): T {
     if (this.lookups.has(key)) return this.lookups.get(key) as T;
     const value = read();
@@ -35,6 +40,13 @@ export class InboundBatch {
 }
 
 export type InboundHandler = (tx: TenantDb, event: InboundEvent, now: Date, batch: InboundBatch) => InboundEffect;
+
+/** Reads, before a batch's events are applied, what they will look up, in a few set-based queries. */
+export type InboundPreparer = (tx: TenantDb, events: readonly InboundEvent[], batch: InboundBatch) => void;
+
+export const INBOUND_PREPARERS: Partial<Record<ProviderName, InboundPreparer>> = {
+  sendgrid: prepareSendgridBatch,
+};
 
 export const INBOUND_HANDLERS: Partial<Record<ProviderName, InboundHandler>> = {
   intercom: intercomInbound,

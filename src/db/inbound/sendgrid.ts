@@ -28,11 +28,16 @@ interface Recipient {
   contactId: string | null;
 }
 
+type ContactMatch = { id: string; accountId: string; status: string };
+
+const emailOf = (event: InboundEvent) => (text(event.data.email) ?? "").toLowerCase();
+
 /**
- * Contacts with this address in any case or padding, active ones first: one lookup through the
- * contacts_by_normalized_email expression index, read once per batch.
+ * Contacts with this address in any case or padding, active ones first, through the
+ * contacts_by_normalized_email expression index. prepareSendgridBatch has usually read them
+ * for the whole batch already.
  */
-function contactsWithEmail(db: TenantDb, batch: InboundBatch, email: string): { id: string; accountId: string; status: string }[] {
+function contactsWithEmail(db: TenantDb, batch: InboundBatch, email: string): ContactMatch[] {
   return batch.memo(`contacts:${email}`, () =>
     db
       .select({ id: contacts.id, accountId: contacts.accountId, status: contacts.status })
@@ -41,6 +46,21 @@ function contactsWithEmail(db: TenantDb, batch: InboundBatch, email: string): { 
       .orderBy(asc(contacts.status), asc(contacts.id))
       .all(),
   );
+}
+
+/** The contacts of every address in the batch, in one query (the addresses travel as one JSON parameter). */
+export function prepareSendgridBatch(db: TenantDb, events: readonly InboundEvent[], batch: InboundBatch): void {
+  const emails = [...new Set(events.map(emailOf).filter((email) => email !== ""))];
+  if (emails.length === 0) return;
+  const rows = db
+    .select({ id: contacts.id, accountId: contacts.accountId, status: contacts.status, email: sql<string>`lower(trim(${contacts.email}))` })
+    .from(contacts)
+    .where(sql`lower(trim(${contacts.email})) IN (SELECT value FROM json_each(${JSON.stringify(emails)}))`)
+    .orderBy(asc(contacts.status), asc(contacts.id))
+    .all();
+  const byEmail = new Map<string, ContactMatch[]>(emails.map((email) => [email, []]));
+  for (const { email, ...match } of rows) byEmail.get(email)?.push(match);
+  for (const [email, matches] of byEmail) batch.remember(`contacts:${email}`, matches);
 }
 
 /** Whose message this was: custom_args contact_id, then account_id, then a contact with the address. */
@@ -157,7 +177,7 @@ function suppress(db: TenantDb, batch: InboundBatch, event: InboundEvent, email:
 const BAD_ADDRESS_DROP = /^(bounced address|spam reporting address|unsubscribed address|invalid)$/i;
 
 export const handleSendgridEvent: InboundHandler = (tx, event, now, batch) => {
-  const email = (text(event.data.email) ?? "").toLowerCase();
+  const email = emailOf(event);
   switch (event.type) {
     case "delivered":
     case "open":
