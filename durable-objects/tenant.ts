@@ -103,6 +103,7 @@ import { sendAll } from "../src/queues/messages";
 import { openRenewalCheckpointTasks, type CheckpointRun } from "../src/db/maintenance";
 import { listTouchpoints, logTouchpoint, type NewTouchpoint, type Touchpoint, type TouchpointPage } from "../src/db/touchpoints";
 import { portfolioHealth, type PortfolioHealth } from "../src/db/portfolio";
+import { ReadCache } from "../src/db/read-cache";
 import { ACCOUNT_HEALTH_TTL_SECONDS, accountHealthKey, healthEpochKey } from "../src/cache/account-health";
 import { eq } from "drizzle-orm";
 import { churn, type health } from "../src/analytics";
@@ -371,6 +372,9 @@ function attempt<T>(work: () => T): Outcome<T> {
 export class TenantDO extends DurableObject<Env> {
   private readonly db: TenantDb;
 
+  /** Answers of whole-tenant reads (list summaries, the portfolio), kept while no data changes. */
+  private readonly reads = new ReadCache();
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const db = drizzle(ctx.storage, { schema });
@@ -441,7 +445,7 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   listAccounts(options: ListOptions): Outcome<AccountList> {
-    return attempt(() => listAccounts(this.db, options));
+    return attempt(() => listAccounts(this.db, options, new Date(), this.reads));
   }
 
   timeline(id: string, query: TimelineQuery): Outcome<Timeline> {
@@ -551,7 +555,7 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   portfolioHealth(): PortfolioHealth {
-    return portfolioHealth(this.db, this.healthModel().config.bands);
+    return portfolioHealth(this.db, this.healthModel().config.bands, new Date(), this.reads);
   }
 
   // --- scheduled maintenance ---
@@ -1962,7 +1966,7 @@ export class TenantDO extends DurableObject<Env> {
   /** A page of accounts with each one's scored snapshots over `days` (the setup page's sparklines). */
   accountsWithHistory(options: ListOptions, days: number): Outcome<AccountList & { history: Record<string, { at: string; score: number }[]> }> {
     return attempt(() => {
-      const list = listAccounts(this.db, options);
+      const list = listAccounts(this.db, options, new Date(), this.reads);
       const since = new Date(Date.now() - days * 86_400_000).toISOString();
       const history: Record<string, { at: string; score: number }[]> = {};
       for (const account of list.clients) {

@@ -127,6 +127,18 @@ describe("list_clients", () => {
     expect((starters.clients as Client[]).map((client) => client.client_name)).toEqual(["Zeta Four", "Zeta Two"]);
   });
 
+  it("keeps each filter's summary apart and recomputes it after any change", async () => {
+    const summaryOf = async (args: Record<string, unknown>) => (await ok("list_clients", { search: "Omega", ...args })).summary as { total_count: number; total_arr: number; by_tier: Record<string, number> };
+    const first = await register("Omega One", { tier: "starter", contract_value: 1000 });
+    await register("Omega Two", { tier: "enterprise", contract_value: 9000 });
+    expect(await summaryOf({})).toMatchObject({ total_count: 2, total_arr: 10000 });
+    expect(await summaryOf({ tier: ["starter"] })).toMatchObject({ total_count: 1, total_arr: 1000 });
+    await ok("update_client_info", { client_id: first.client_id, updates: { contract_value: 4000 } });
+    expect(await summaryOf({})).toMatchObject({ total_count: 2, total_arr: 13000 });
+    await register("Omega Three", { tier: "starter", contract_value: 500 });
+    expect(await summaryOf({ tier: ["starter"] })).toMatchObject({ total_count: 2, total_arr: 4500, by_tier: { starter: 2 } });
+  });
+
   it("refuses a cursor from another sort and values out of range", async () => {
     await register("Cursor A");
     await register("Cursor B");

@@ -277,6 +277,18 @@ describe("portfolio health", () => {
     const rest = await apiCall(restToken, "/api/v1/health/portfolio?max_age_seconds=0");
     expect(rest.status).toBe(200);
     expect(((await rest.json()) as { source: string }).source).toBe("live");
+
+    // The Tenant object keeps the live answer while nothing changes; any write makes it recompute.
+    const unchanged = await ok(token, "get_portfolio_health", { max_age_seconds: 0 });
+    expect({ ...unchanged, computed_at: live.computed_at }).toEqual(live);
+    await runInDurableObject(stub, (_instance: TenantDO, state) => {
+      state.storage.sql.exec("UPDATE accounts SET health_score = 95, health_trend = 'improving' WHERE name = 'Unscored'");
+    });
+    const changed = await ok(token, "get_portfolio_health", { max_age_seconds: 0 });
+    expect(changed.scored).toBe(3);
+    expect(changed.trends).toEqual({ improving: 2, stable: 0, declining: 1, unknown: 0 });
+    const changedBands = Object.fromEntries((changed.bands as { band: string; accounts: number }[]).map((b) => [b.band, b.accounts]));
+    expect(changedBands).toMatchObject({ champion: 1, unscored: 0 });
   });
 });
 

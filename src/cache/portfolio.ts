@@ -16,7 +16,7 @@ export function portfolioKey(tenantId: string): string {
 const KV_MIN_TTL_SECONDS = 60;
 
 export async function readPortfolio(
-  { tenant, env, user }: ToolContext,
+  { tenant, env, user, defer }: ToolContext,
   maxAgeSeconds: number,
   now = Date.now(),
 ): Promise<PortfolioHealth & { source: "cache" | "live" }> {
@@ -26,6 +26,7 @@ export async function readPortfolio(
     if (cached && now - Date.parse(cached.computed_at) <= maxAgeSeconds * 1000) return { ...cached, source: "cache" };
   }
   const live = await tenant.portfolioHealth();
-  await env.CACHE.put(key, JSON.stringify(live), { expirationTtl: KV_MIN_TTL_SECONDS }).catch(() => undefined);
+  // The caller need not wait for the cache to be refreshed.
+  defer(env.CACHE.put(key, JSON.stringify(live), { expirationTtl: KV_MIN_TTL_SECONDS }).catch(() => undefined));
   return { ...live, source: "live" };
 }

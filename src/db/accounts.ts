@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, gte, inArray, like, lt, lte, or, sql, type SQL 
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import { accountEvents, accounts, auditLog } from "./tenant-schema";
 import type * as schema from "./tenant-schema";
+import type { ReadCache } from "./read-cache";
 
 /**
  * Account persistence inside the Tenant Durable Object. Every function is synchronous
@@ -510,7 +511,7 @@ function afterCursor(position: CursorPosition, sortBy: AccountSortField, order: 
   return or(valueAfter, and(eq(column, position.v), idAfter), nullsLater) as SQL;
 }
 
-export function listAccounts(db: TenantDb, options: ListOptions, now = new Date()): AccountList {
+export function listAccounts(db: TenantDb, options: ListOptions, now = new Date(), cache?: ReadCache): AccountList {
   const { filters, sort_by: sortBy, sort_order: order, limit } = options;
   const conditions = filterConditions(filters);
   const where = conditions.length ? and(...conditions) : undefined;
@@ -535,7 +536,10 @@ export function listAccounts(db: TenantDb, options: ListOptions, now = new Date(
       ? encodeCursor({ v: last[PROPERTY_OF_SORT[sortBy]] as string | number | null, id: last.id, s: sortBy, o: order })
       : null;
 
-  return { clients: page.map((row) => toAccount(row, now)), next_cursor: nextCursor, summary: summarize(db, where) };
+  // Every page of a listing has the same summary: computed once per filters and data version.
+  const summaryKey = `list-summary:${JSON.stringify(db.select({ id: accounts.id }).from(accounts).where(where).toSQL())}`;
+  const summary = cache ? cache.answer(db, summaryKey, () => summarize(db, where)) : summarize(db, where);
+  return { clients: page.map((row) => toAccount(row, now)), next_cursor: nextCursor, summary };
 }
 
 const PROPERTY_OF_SORT = {

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { health } from "../analytics";
 import type { TenantDb } from "./accounts";
+import type { ReadCache } from "./read-cache";
 
 /**
  * The tenant's health at a glance: accounts and ARR per band, average score, trend counts and
@@ -28,7 +29,7 @@ export interface PortfolioHealth {
   /** ARR of accounts in the churn-risk and at-risk bands. */
   arr_at_risk: number;
   trends: { improving: number; stable: number; declining: number; unknown: number };
-  /** Compared with each account's last score at least `mover_window_days` old. */
+  /** Compared with each account's last score from before the start (UTC) of the day `mover_window_days` ago. */
   mover_window_days: number;
   movers_up: Mover[];
   movers_down: Mover[];
@@ -42,7 +43,19 @@ function round1(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
-export function portfolioHealth(db: TenantDb, bands: health.HealthBands, now = new Date()): PortfolioHealth {
+/**
+ * The portfolio now. The movers compare with the scores as they stood at 00:00 UTC
+ * MOVER_WINDOW_DAYS days ago, so the answer changes only with the data or the date: with a
+ * ReadCache, asking again the same day with nothing changed costs no rescan.
+ */
+export function portfolioHealth(db: TenantDb, bands: health.HealthBands, now = new Date(), cache?: ReadCache): PortfolioHealth {
+  const cutoff = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - MOVER_WINDOW_DAYS * DAY_MS).toISOString();
+  const compute = () => computePortfolio(db, bands, cutoff);
+  const portfolio = cache ? cache.answer(db, `portfolio:${cutoff}:${JSON.stringify(bands)}`, compute) : compute();
+  return { computed_at: now.toISOString(), ...portfolio };
+}
+
+function computePortfolio(db: TenantDb, bands: health.HealthBands, cutoff: string): Omit<PortfolioHealth, "computed_at"> {
   const bandOf = sql`CASE
     WHEN health_score IS NULL THEN 'unscored'
     WHEN health_score < ${bands.churnRisk} THEN 'churn_risk'
@@ -59,7 +72,6 @@ export function portfolioHealth(db: TenantDb, bands: health.HealthBands, now = n
       coalesce(sum(health_trend = 'stable'), 0) AS stable,
       coalesce(sum(health_trend = 'declining'), 0) AS declining
     FROM accounts`);
-  const cutoff = new Date(now.getTime() - MOVER_WINDOW_DAYS * DAY_MS).toISOString();
   // One index seek per scored account for its score a week ago; materialized once, read twice.
   const movers = db.all<Mover & { direction: "up" | "down" }>(sql`
     WITH changes AS MATERIALIZED (
@@ -85,7 +97,6 @@ export function portfolioHealth(db: TenantDb, bands: health.HealthBands, now = n
   const declining = totals?.declining ?? 0;
   const strip = ({ direction: _direction, ...mover }: Mover & { direction: string }): Mover => ({ ...mover, change: round1(mover.change) });
   return {
-    computed_at: now.toISOString(),
     accounts,
     scored,
     average_score: totals?.average == null ? null : round1(totals.average),
