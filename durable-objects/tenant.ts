@@ -375,9 +375,13 @@ export class TenantDO extends DurableObject<Env> {
   /** Answers of whole-tenant reads (list summaries, the portfolio), kept while no data changes. */
   private readonly reads = new ReadCache();
 
+  /** ctx.storage, watched by the read cache: every SQL statement goes through it. */
+  private readonly storage: DurableObjectStorage;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const db = drizzle(ctx.storage, { schema });
+    this.storage = this.reads.watch(ctx.storage);
+    const db = drizzle(this.storage, { schema });
     this.db = db;
     void ctx.blockConcurrencyWhile(async () => {
       await migrate(db, migrations);
@@ -481,7 +485,7 @@ export class TenantDO extends DurableObject<Env> {
    * transaction. The default health model until tenants can configure their own.
    */
   async recomputeHealth(): Promise<RecomputeResult> {
-    const result = recomputeHealth(this.ctx.storage, this.healthModel().config);
+    const result = recomputeHealth(this.storage, this.healthModel().config);
     await this.markHealthEpoch();
     return result;
   }
@@ -522,12 +526,12 @@ export class TenantDO extends DurableObject<Env> {
   ): Outcome<{ model: HealthModelJson; saved: boolean; preview: ModelPreview; recompute: RecomputeResult | null }> {
     return attempt(() => {
       const config = validateHealthModel(draft);
-      const preview = previewHealthModel(this.ctx.storage, this.healthModel().config, config);
+      const preview = previewHealthModel(this.storage, this.healthModel().config, config);
       if (previewOnly) return { model: healthModelJson(config), saved: false, preview, recompute: null };
-      const recompute = this.ctx.storage.transactionSync(() => {
+      const recompute = this.storage.transactionSync(() => {
         saveHealthModel(this.db, config, actor.userId, new Date());
         recordAudit(this.db, { ...actor, action: "update_health_model", details: { model: healthModelJson(config) as unknown as Json } });
-        return recomputeHealth(this.ctx.storage, config);
+        return recomputeHealth(this.storage, config);
       });
       this.cachedHealthModel = null;
       void this.markHealthEpoch();
@@ -566,20 +570,20 @@ export class TenantDO extends DurableObject<Env> {
    * at once. An alarm already set is left alone, so a repeated cron does not postpone it.
    */
   async scheduleMaintenance(spreadMinutes = 60): Promise<{ at: string; alreadyScheduled: boolean }> {
-    const existing = await this.ctx.storage.getAlarm();
+    const existing = await this.storage.getAlarm();
     if (existing !== null) return { at: new Date(existing).toISOString(), alreadyScheduled: true };
     const key = this.ctx.id.name ?? this.ctx.id.toString();
     let hash = 0;
     for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
     const at = Date.now() + (hash % Math.max(1, spreadMinutes * 60)) * 1000;
-    await this.ctx.storage.setAlarm(at);
+    await this.storage.setAlarm(at);
     return { at: new Date(at).toISOString(), alreadyScheduled: false };
   }
 
   /** The daily pass, then the next one a day later: each tenant keeps its own schedule. */
   override async alarm(): Promise<void> {
     await this.runMaintenance();
-    await this.ctx.storage.setAlarm(Date.now() + MAINTENANCE_INTERVAL_MS);
+    await this.storage.setAlarm(Date.now() + MAINTENANCE_INTERVAL_MS);
   }
 
   /**
@@ -601,9 +605,9 @@ export class TenantDO extends DurableObject<Env> {
       refreshAccountFeatures(tx, accounts, now);
       return accounts.length;
     });
-    const recompute = this.ctx.storage.transactionSync(() => {
-      const result = recomputeHealth(this.ctx.storage, config, now);
-      updateHealthTrends(this.ctx.storage, config.trendThresholdPer30Days, TREND_WINDOW_DAYS, now);
+    const recompute = this.storage.transactionSync(() => {
+      const result = recomputeHealth(this.storage, config, now);
+      updateHealthTrends(this.storage, config.trendThresholdPer30Days, TREND_WINDOW_DAYS, now);
       return result;
     });
     await this.markHealthEpoch();
@@ -812,7 +816,7 @@ export class TenantDO extends DurableObject<Env> {
     return attempt(() => ({
       schema_version: BACKUP_SCHEMA_VERSION,
       restore_in_progress: restoreState(this.db) !== null,
-      tables: tableSummaries(this.ctx.storage.sql),
+      tables: tableSummaries(this.storage.sql),
     }));
   }
 
@@ -820,18 +824,18 @@ export class TenantDO extends DurableObject<Env> {
   exportPage(table: string, after: string | null, limit: number): Outcome<ExportPage> {
     return attempt(() => {
       if (restoreState(this.db)) throw new AccountError("conflict", "A restore into this workspace is in progress; export it after POST /api/v1/restore/finish.");
-      return exportPage(this.ctx.storage.sql, table, after, limit);
+      return exportPage(this.storage.sql, table, after, limit);
     });
   }
 
   /** Starts a restore into this workspace, which must hold no data yet. */
   beginRestore(actor: Actor): Outcome<{ started_at: string; schema_version: string }> {
-    return attempt(() => this.db.transaction((tx) => beginRestore(tx, this.ctx.storage.sql, actor)));
+    return attempt(() => this.db.transaction((tx) => beginRestore(tx, this.storage.sql, actor)));
   }
 
   /** Inserts one page of exported rows as they are, in one transaction; only while a restore is in progress. */
   restorePage(table: string, rows: unknown): Outcome<{ table: string; inserted: number }> {
-    return attempt(() => this.db.transaction((tx) => ({ table, inserted: restoreRows(tx, this.ctx.storage.sql, table, rows) })));
+    return attempt(() => this.db.transaction((tx) => ({ table, inserted: restoreRows(tx, this.storage.sql, table, rows) })));
   }
 
   /** Refreshes every account's health inputs (in pages of accounts), then ends the restore. */
@@ -840,13 +844,13 @@ export class TenantDO extends DurableObject<Env> {
       if (!restoreState(this.db)) throw new AccountError("conflict", "No restore is in progress in this workspace; POST /api/v1/restore/begin first.");
       let after: string | null = null;
       for (;;) {
-        const ids = accountIdsAfter(this.ctx.storage.sql, after, 500);
+        const ids = accountIdsAfter(this.storage.sql, after, 500);
         if (ids.length === 0) break;
         // Inputs only: the restored scores and their history are the backup's, kept as they were.
         this.db.transaction((tx) => refreshAccountFeatures(tx, ids));
         after = ids.at(-1) ?? null;
       }
-      return this.db.transaction((tx) => finishRestore(tx, this.ctx.storage.sql, actor));
+      return this.db.transaction((tx) => finishRestore(tx, this.storage.sql, actor));
     });
   }
 
@@ -999,8 +1003,8 @@ export class TenantDO extends DurableObject<Env> {
   /** The feature catalog (configured, or the names seen in usage) and the custom milestones, if any. */
   engagementSettings(): Outcome<{ catalog: FeatureCatalog; milestones: engagement.MilestoneDefinition[] | null; milestones_updated_at: string | null }> {
     return attempt(() => {
-      const custom = readCustomMilestones(this.ctx.storage.sql);
-      return { catalog: readFeatureCatalog(this.ctx.storage.sql), milestones: custom?.milestones ?? null, milestones_updated_at: custom?.updated_at ?? null };
+      const custom = readCustomMilestones(this.storage.sql);
+      return { catalog: readFeatureCatalog(this.storage.sql), milestones: custom?.milestones ?? null, milestones_updated_at: custom?.updated_at ?? null };
     });
   }
 
@@ -1013,14 +1017,14 @@ export class TenantDO extends DurableObject<Env> {
       if (input.features) validateCatalog(input.features);
       const milestones = input.milestones ? validateMilestones(input.milestones) : input.milestones;
       this.db.transaction((tx) => {
-        if (input.features === null) deleteSetting(this.ctx.storage.sql, FEATURE_CATALOG_KEY);
+        if (input.features === null) deleteSetting(this.storage.sql, FEATURE_CATALOG_KEY);
         else if (input.features) writeSetting(tx, FEATURE_CATALOG_KEY, input.features, actor.userId);
-        if (milestones === null) deleteSetting(this.ctx.storage.sql, MILESTONES_KEY);
+        if (milestones === null) deleteSetting(this.storage.sql, MILESTONES_KEY);
         else if (milestones) writeSetting(tx, MILESTONES_KEY, milestones, actor.userId);
         recordAudit(tx, { ...actor, action: "update_engagement_settings", details: { ...input } });
       });
-      const custom = readCustomMilestones(this.ctx.storage.sql);
-      return { catalog: readFeatureCatalog(this.ctx.storage.sql), milestones: custom?.milestones ?? null, milestones_updated_at: custom?.updated_at ?? null };
+      const custom = readCustomMilestones(this.storage.sql);
+      return { catalog: readFeatureCatalog(this.storage.sql), milestones: custom?.milestones ?? null, milestones_updated_at: custom?.updated_at ?? null };
     });
   }
 
@@ -1030,7 +1034,7 @@ export class TenantDO extends DurableObject<Env> {
   ): Outcome<{ account: Account; report: UsageEngagementReport }> {
     return attempt(() => {
       const account = requireAccount(this.db, id);
-      return { account, report: usageEngagement(this.ctx.storage.sql, id, query, readFeatureCatalog(this.ctx.storage.sql)) };
+      return { account, report: usageEngagement(this.storage.sql, id, query, readFeatureCatalog(this.storage.sql)) };
     });
   }
 
@@ -1041,7 +1045,7 @@ export class TenantDO extends DurableObject<Env> {
     threshold: number;
   }): Outcome<{ account: Account | null; account_report: AccountAdoptionReport | null; portfolio_report: PortfolioAdoptionReport | null }> {
     return attempt(() => {
-      const sql = this.ctx.storage.sql;
+      const sql = this.storage.sql;
       const catalog = readFeatureCatalog(sql);
       if (query.client_id !== undefined) {
         const account = requireAccount(this.db, query.client_id);
@@ -1060,7 +1064,7 @@ export class TenantDO extends DurableObject<Env> {
     cursor?: string;
   }): Outcome<{ as_of: string; milestones: readonly engagement.MilestoneDefinition[]; accounts: MilestoneAccount[]; notes: string[]; next_cursor: string | null }> {
     return attempt(() => {
-      const sql = this.ctx.storage.sql;
+      const sql = this.storage.sql;
       const asOf = query.as_of ?? todayOf(new Date());
       let milestones: readonly engagement.MilestoneDefinition[] = engagement.STANDARD_MILESTONES;
       if (query.framework === "custom") {
@@ -1105,7 +1109,7 @@ export class TenantDO extends DurableObject<Env> {
     portfolio: PortfolioPatterns | null;
   }> {
     return attempt(() => {
-      const sql = this.ctx.storage.sql;
+      const sql = this.storage.sql;
       const asOf = query.as_of ?? todayOf(new Date());
       const window = patternWindow(asOf, query.lookback_days);
       const windowOut = { as_of: asOf, current_start: window.currentStart, previous_start: window.previousStart, previous_end: addDays(window.currentStart, -1) };
@@ -1134,7 +1138,7 @@ export class TenantDO extends DurableObject<Env> {
 
   valueTiers(query: { tiers?: segments.ValueTierDefinition[]; vip: number; margin: number; limit: number }): Outcome<ValueTierReport> {
     return attempt(() =>
-      valueTierReport(this.ctx.storage.sql, query.tiers ?? segments.DEFAULT_VALUE_TIERS, { vip: query.vip, margin: query.margin, limit: query.limit }),
+      valueTierReport(this.storage.sql, query.tiers ?? segments.DEFAULT_VALUE_TIERS, { vip: query.vip, margin: query.margin, limit: query.limit }),
     );
   }
 
@@ -1156,7 +1160,7 @@ export class TenantDO extends DurableObject<Env> {
     notes: string[];
   }> {
     return attempt(() => {
-      const sql = this.ctx.storage.sql;
+      const sql = this.storage.sql;
       const asOf = query.as_of ?? todayOf(new Date());
       if (query.client_id !== undefined) requireAccount(this.db, query.client_id);
       const catalog = readFeatureCatalog(sql);
@@ -1205,7 +1209,7 @@ export class TenantDO extends DurableObject<Env> {
     actor: Actor,
   ): Outcome<{ as_of: string; applied: { client_id: string; client_name: string; from: string; to: string; rule: string; reason: string }[]; remaining: number }> {
     return attempt(() => {
-      const sql = this.ctx.storage.sql;
+      const sql = this.storage.sql;
       const asOf = query.as_of ?? todayOf(new Date());
       const catalog = readFeatureCatalog(sql);
       const changes: LifecycleRow[] = [];
@@ -1293,7 +1297,7 @@ export class TenantDO extends DurableObject<Env> {
     return attempt(() => {
       const asOf = query.as_of ?? todayOf(new Date());
       const plan = findPlan(this.db, query, asOf);
-      const sql = this.ctx.storage.sql;
+      const sql = this.storage.sql;
       let usage: UsageFirstValue = { status: "no_data", reached_on: null, definition: "no usage recorded" };
       const row = milestoneAccount(sql, plan.client_id);
       if (row) {

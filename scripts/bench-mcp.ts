@@ -17,7 +17,8 @@ import autocannon from "autocannon";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
-import { startLocalServer, type LocalServer } from "./lib/local-server.ts";
+import { profileDuring } from "./lib/cpu-profile.ts";
+import { freePort, startLocalServer, type LocalServer } from "./lib/local-server.ts";
 import { freshWorkspaceToken } from "./lib/oauth-flow.ts";
 
 // ---- configuration -------------------------------------------------------------------
@@ -518,7 +519,7 @@ async function benchmark(server: LocalServer, plan: Plan): Promise<void> {
   const ours50 = combine(`ours @${CONNECTIONS.compare} (all rounds)`, compared.ours);
   const bare50 = combine(`bare @${CONNECTIONS.compare} (all rounds)`, compared.bare);
 
-  const latency = await run(server, "latency ours", ours, CONNECTIONS.latency, plan.latencySeconds);
+  const latency = await profileDuring(inspectorPort, "mcp-latency", () => run(server, "latency ours", ours, CONNECTIONS.latency, plan.latencySeconds));
   report(latency);
   const stress = await run(server, "stress ours", ours, CONNECTIONS.stress, plan.stressSeconds);
   report(stress);
@@ -580,6 +581,8 @@ async function benchmark(server: LocalServer, plan: Plan): Promise<void> {
   console.log(JSON.stringify(summary));
 }
 
+let inspectorPort: number | null = null;
+
 async function main(): Promise<number> {
   let plan: Plan;
   try {
@@ -604,7 +607,9 @@ async function main(): Promise<number> {
 
   try {
     console.log("Starting the local server (npm run dev) ...");
-    server = await startLocalServer();
+    // BENCH_PROFILE=1: a CPU profile of the Worker over the 10-connection run (slows it; not the benchmark's figures).
+    inspectorPort = process.env.BENCH_PROFILE === "1" ? await freePort() : null;
+    server = await startLocalServer({ wranglerArgs: inspectorPort === null ? [] : ["--inspector-port", String(inspectorPort)] });
     await benchmark(server, plan);
     return 0;
   } catch (error) {

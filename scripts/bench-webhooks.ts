@@ -20,8 +20,7 @@
  */
 import autocannon from "autocannon";
 import { createHmac, generateKeyPairSync, randomBytes, sign } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { startProfiler, topFunctions } from "./lib/cpu-profile.ts";
+import { profileDuring } from "./lib/cpu-profile.ts";
 import { freePort, startLocalServer } from "./lib/local-server.ts";
 import { authorize, freshWorkspaceToken, registerOAuthClient } from "./lib/oauth-flow.ts";
 
@@ -55,19 +54,6 @@ function run(options: autocannon.Options): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options }, (error, result) => (error ? reject(error) : resolve(summarize(result))));
   });
-}
-
-/** Runs `work` under the CPU profiler when BENCH_PROFILE=1, and prints where the Worker's time went. */
-async function profiled<T>(inspectorPort: number | null, side: string, work: () => Promise<T>): Promise<T> {
-  if (inspectorPort === null) return work();
-  const profiler = await startProfiler(inspectorPort);
-  const result = await work();
-  const profile = await profiler.stop();
-  mkdirSync(".tmp/profiles", { recursive: true });
-  writeFileSync(`.tmp/profiles/webhooks-${side}.cpuprofile`, JSON.stringify(profile));
-  console.log(`\nprofile of the ${side} run (self time, share of samples), .tmp/profiles/webhooks-${side}.cpuprofile:`);
-  for (const row of topFunctions(profile, 25)) console.log(`  ${(row.share * 100).toFixed(1).padStart(5)}%  ${row.ms.toFixed(0).padStart(6)} ms  ${row.where}`);
-  return result;
 }
 
 async function main(): Promise<void> {
@@ -182,11 +168,11 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? ["zendesk", "bare"] : ["bare", "zendesk"];
       for (const side of order) {
-        if (side === "zendesk") zendeskRuns.push(await profiled(round === 0 ? inspectorPort : null, "zendesk", () => run({ url, requests: [zendeskRequest()] })));
+        if (side === "zendesk") zendeskRuns.push(await profileDuring(round === 0 ? inspectorPort : null, "webhooks-zendesk", () => run({ url, requests: [zendeskRequest()] })));
         else bareRuns.push(await run({ url: `${origin}/livez` }));
       }
     }
-    const sendgrid = await profiled(inspectorPort, "sendgrid", () => run({ url, requests: [sendgridRequest()] }));
+    const sendgrid = await profileDuring(inspectorPort, "webhooks-sendgrid", () => run({ url, requests: [sendgridRequest()] }));
 
     const average = (runs: RunResult[], pick: (run: RunResult) => number) => runs.reduce((sum, item) => sum + pick(item), 0) / runs.length;
     const zendeskRps = average(zendeskRuns, (item) => item.rps);

@@ -4,6 +4,7 @@
  * Benchmarks use it to show where the Worker's time goes; the .cpuprofile file opens in
  * Chrome DevTools (Performance → Load profile) or speedscope.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 
 interface ProfileNode {
   id: number;
@@ -78,4 +79,20 @@ export function topFunctions(profile: CpuProfile, limit = 25): { share: number; 
     .sort((a, b) => b[1] - a[1])
     .slice(0, limit)
     .map(([where, us]) => ({ share: us / total, ms: us / 1000, where }));
+}
+
+/**
+ * Runs `work` under the profiler when an inspector port is given (BENCH_PROFILE=1), then prints
+ * the functions with the most self time and writes .tmp/profiles/<name>.cpuprofile.
+ */
+export async function profileDuring<T>(inspectorPort: number | null, name: string, work: () => Promise<T>): Promise<T> {
+  if (inspectorPort === null) return work();
+  const profiler = await startProfiler(inspectorPort);
+  const result = await work();
+  const profile = await profiler.stop();
+  mkdirSync(".tmp/profiles", { recursive: true });
+  writeFileSync(`.tmp/profiles/${name}.cpuprofile`, JSON.stringify(profile));
+  console.log(`\nprofile (self time, share of samples), .tmp/profiles/${name}.cpuprofile:`);
+  for (const row of topFunctions(profile, 25)) console.log(`  ${(row.share * 100).toFixed(1).padStart(5)}%  ${row.ms.toFixed(0).padStart(6)} ms  ${row.where}`);
+  return result;
 }

@@ -538,7 +538,7 @@ export function listAccounts(db: TenantDb, options: ListOptions, now = new Date(
 
   // Every page of a listing has the same summary: computed once per filters and data version.
   const summaryKey = `list-summary:${JSON.stringify(db.select({ id: accounts.id }).from(accounts).where(where).toSQL())}`;
-  const summary = cache ? cache.answer(db, summaryKey, () => summarize(db, where)) : summarize(db, where);
+  const summary = cache ? cache.answer(summaryKey, () => summarize(db, where)) : summarize(db, where);
   return { clients: page.map((row) => toAccount(row, now)), next_cursor: nextCursor, summary };
 }
 

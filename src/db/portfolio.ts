@@ -51,7 +51,7 @@ function round1(value: number): number {
 export function portfolioHealth(db: TenantDb, bands: health.HealthBands, now = new Date(), cache?: ReadCache): PortfolioHealth {
   const cutoff = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - MOVER_WINDOW_DAYS * DAY_MS).toISOString();
   const compute = () => computePortfolio(db, bands, cutoff);
-  const portfolio = cache ? cache.answer(db, `portfolio:${cutoff}:${JSON.stringify(bands)}`, compute) : compute();
+  const portfolio = cache ? cache.answer(`portfolio:${cutoff}:${JSON.stringify(bands)}`, compute) : compute();
   return { computed_at: now.toISOString(), ...portfolio };
 }
 
