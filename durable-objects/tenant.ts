@@ -372,8 +372,8 @@ function attempt<T>(work: () => T): Outcome<T> {
 export class TenantDO extends DurableObject<Env> {
   private readonly db: TenantDb;
 
-  /** Answers of whole-tenant reads (list summaries, the portfolio), kept while no data changes. */
-  private readonly reads = new ReadCache();
+  /** Answers of whole-tenant reads (list summaries, the portfolio), kept while the tables they read are unchanged. */
+  private readonly reads = new ReadCache(["accounts", "health_snapshots"]);
 
   /** ctx.storage, watched by the read cache: every SQL statement goes through it. */
   private readonly storage: DurableObjectStorage;

@@ -281,8 +281,9 @@ describe("portfolio health", () => {
     // The Tenant object keeps the live answer while nothing changes; any write makes it recompute.
     const unchanged = await ok(token, "get_portfolio_health", { max_age_seconds: 0 });
     expect({ ...unchanged, computed_at: live.computed_at }).toEqual(live);
-    await runInDurableObject(stub, (_instance: TenantDO, state) => {
-      state.storage.sql.exec("UPDATE accounts SET health_score = 95, health_trend = 'improving' WHERE name = 'Unscored'");
+    await runInDurableObject(stub, (instance: TenantDO) => {
+      // Through the object's own (watched) storage, as every write of the object goes.
+      (instance as unknown as { storage: DurableObjectStorage }).storage.sql.exec("UPDATE accounts SET health_score = 95, health_trend = 'improving' WHERE name = 'Unscored'");
     });
     const changed = await ok(token, "get_portfolio_health", { max_age_seconds: 0 });
     expect(changed.scored).toBe(3);
