@@ -100,6 +100,7 @@ import { open as openSealed, rootKeyId, rootKeys, seal, sealedKeyId } from "../s
 import type { InboundEvent, ProviderName } from "../src/integrations/provider";
 import { sendAll } from "../src/queues/messages";
 import { openRenewalCheckpointTasks, type CheckpointRun } from "../src/db/maintenance";
+import { updatePlanStatus, type PlanStatusUpdate } from "../src/db/onboarding-lifecycle";
 import { listTouchpoints, logTouchpoint, type NewTouchpoint, type Touchpoint, type TouchpointPage } from "../src/db/touchpoints";
 import { portfolioHealth, type PortfolioHealth } from "../src/db/portfolio";
 import { ACCOUNT_HEALTH_TTL_SECONDS, accountHealthKey, healthEpochKey } from "../src/cache/account-health";
@@ -2083,6 +2084,19 @@ export class TenantDO extends DurableObject<Env> {
   /** The SendGrid progress of a campaign or newsletter, or null when it was not sent through SendGrid. */
   emailSendProgress(kind: "campaign" | "newsletter", id: string): Outcome<SendProgress | null> {
     return attempt(() => sendProgressFor(this.db, kind, id));
+  }
+
+  // --- catalog gaps ---
+
+  /** Puts an onboarding plan on hold, resumes it or cancels it, with the reason (update_onboarding_plan). */
+  updateOnboardingPlan(planId: string, update: PlanStatusUpdate, actor: Actor): Outcome<ReturnType<typeof updatePlanStatus>> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = updatePlanStatus(tx, planId, update, actor.userId);
+        recordAudit(tx, { ...actor, action: "update_onboarding_plan", targetId: planId, details: { ...update, from: result.previous_status } });
+        return result;
+      }),
+    );
   }
 }
 

@@ -10,7 +10,7 @@ import { onboardingMilestones, onboardingPlans } from "./tenant-schema";
 
 export const COMPLEXITIES = ["low", "medium", "high"] as const;
 export const MILESTONE_STATUSES = ["not_started", "in_progress", "completed", "blocked", "skipped"] as const;
-export const PLAN_STATUSES = ["in_progress", "completed", "cancelled"] as const;
+export const PLAN_STATUSES = ["in_progress", "on_hold", "completed", "cancelled"] as const;
 export const OWNER_ROLES = ["csm", "customer_admin", "trainer", "solutions_engineer", "executive_sponsor"] as const;
 export type Complexity = (typeof COMPLEXITIES)[number];
 export type MilestoneStatus = (typeof MILESTONE_STATUSES)[number];

@@ -528,7 +528,7 @@ export const onboardingPlans = sqliteTable(
     goals: text("goals").notNull(),
     /** JSON array of strings. */
     successCriteria: text("success_criteria").notNull(),
-    status: text("status", { enum: ["in_progress", "completed", "cancelled"] }).notNull(),
+    status: text("status", { enum: ["in_progress", "on_hold", "completed", "cancelled"] }).notNull(),
     startDate: text("start_date").notNull(),
     targetDate: text("target_date").notNull(),
     timeToValueTargetDays: integer("time_to_value_target_days").notNull(),
@@ -1128,4 +1128,28 @@ export const emailSends = sqliteTable(
     createdAt: text("created_at").notNull(),
   },
   (table) => [index("email_sends_by_source").on(table.sourceKind, table.sourceId)],
+);
+
+// --- catalog gaps ---
+
+/** Each time an onboarding plan was put on hold, resumed or cancelled, with the reason given. */
+export const onboardingPlanStatusChanges = sqliteTable(
+  "onboarding_plan_status_changes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    planId: text("plan_id")
+      .notNull()
+      .references(() => onboardingPlans.id, { onDelete: "cascade" }),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    fromStatus: text("from_status", { enum: ["in_progress", "on_hold", "completed", "cancelled"] }).notNull(),
+    toStatus: text("to_status", { enum: ["in_progress", "on_hold", "completed", "cancelled"] }).notNull(),
+    reason: text("reason").notNull(),
+    /** Days the open milestones' due dates moved later on a resume (0 otherwise). */
+    shiftedDays: integer("shifted_days").notNull(),
+    changedBy: text("changed_by").notNull(),
+    changedAt: text("changed_at").notNull(),
+  },
+  (table) => [index("onboarding_plan_status_changes_by_plan").on(table.planId, table.changedAt), index("onboarding_plan_status_changes_by_time").on(table.toStatus, table.changedAt)],
 );

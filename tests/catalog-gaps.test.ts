@@ -1,0 +1,115 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { apiCall } from "./support/worker";
+import { inTenant, newTeam, ok, refused, type Team } from "./support/work";
+
+/** Issue 6's remaining catalog gaps, against the real Tenant object. */
+
+interface Milestone {
+  milestone_id: string;
+  name: string;
+  due_date: string;
+  status: string;
+}
+interface Plan {
+  plan_id: string;
+  status: string;
+  start_date: string;
+  target_date: string;
+  milestones: Milestone[];
+}
+interface Timeline {
+  events: { title: string; event_type: string; description: string; metadata: Record<string, unknown> }[];
+}
+
+const DAY = 86_400_000;
+const day = (offset: number) => new Date(Date.now() + offset * DAY).toISOString().slice(0, 10);
+const at = (offset: number) => new Date(Date.now() + offset * DAY).toISOString();
+
+let team: Team;
+
+async function account(t: Team, name: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const created = await ok<{ client: { client_id: string } }>(t.token, "register_client", {
+    client_name: name,
+    company_name: `${name} Ltd`,
+    contract_start_date: "2026-01-01",
+    contract_end_date: "2027-06-01",
+    csm_assigned: "casey@example.com",
+    primary_contact_name: "Ana Admin",
+    primary_contact_email: "ana@customer.example",
+    ...extra,
+  });
+  return created.client.client_id;
+}
+
+async function plan(t: Team, clientId: string, args: Record<string, unknown> = {}): Promise<Plan> {
+  return (await ok<{ plan: Plan }>(t.token, "create_onboarding_plan", { client_id: clientId, goals: ["Go live"], ...args })).plan;
+}
+
+beforeAll(async () => {
+  team = await newTeam("Catalog Gaps Co");
+});
+
+describe("onboarding plan lifecycle", () => {
+  it("holds, resumes (moving open milestones by the days held) and cancels a plan, with reasons on the timeline", async () => {
+    const id = await account(team, "Lifecycle");
+    const created = await plan(team, id, { start_date: day(-20) });
+    const firstDue = created.milestones.map((m) => m.due_date);
+
+    const held = await ok<{ plan: Plan; previous_status: string; status_history: { to_status: string; reason: string }[] }>(team.token, "update_onboarding_plan", {
+      plan_id: created.plan_id,
+      status: "on_hold",
+      reason: "Customer re-org, paused by their VP",
+    });
+    expect(held.plan.status).toBe("on_hold");
+    expect(held.previous_status).toBe("in_progress");
+    expect(held.status_history.map((h) => [h.to_status, h.reason])).toEqual([["on_hold", "Customer re-org, paused by their VP"]]);
+
+    // Milestones of a held plan do not change.
+    const blockedEdit = await refused(team.token, "update_onboarding_milestone", { milestone_id: created.milestones[0]?.milestone_id, status: "completed" });
+    expect(blockedEdit).toMatch(/on_hold/);
+
+    // Pretend the hold began 4 days ago, then resume: the open milestones move 4 days later.
+    await inTenant(team.tenantId, (_db, state) => {
+      state.storage.sql.exec("UPDATE onboarding_plan_status_changes SET changed_at = ? WHERE plan_id = ?", at(-4), created.plan_id);
+    });
+    const resumed = await ok<{ plan: Plan; shifted_days: number }>(team.token, "update_onboarding_plan", { plan_id: created.plan_id, status: "in_progress", reason: "Re-org done" });
+    expect(resumed.shifted_days).toBe(4);
+    expect(resumed.plan.status).toBe("in_progress");
+    expect(resumed.plan.milestones.map((m) => m.due_date)).toEqual(firstDue.map((d) => new Date(Date.parse(`${d}T00:00:00Z`) + 4 * DAY).toISOString().slice(0, 10)));
+    expect(resumed.plan.target_date).toBe(new Date(Date.parse(`${created.target_date}T00:00:00Z`) + 4 * DAY).toISOString().slice(0, 10));
+
+    const cancelled = await ok<{ plan: Plan }>(team.token, "update_onboarding_plan", { plan_id: created.plan_id, status: "cancelled", reason: "Customer chose another vendor" });
+    expect(cancelled.plan.status).toBe("cancelled");
+
+    // Cancelling again answers with the current state, not success; so does resuming.
+    const again = await refused(team.token, "update_onboarding_plan", { plan_id: created.plan_id, status: "cancelled", reason: "again" });
+    expect(again).toMatch(/already cancelled since \d{4}-\d{2}-\d{2} \(reason: Customer chose another vendor\); nothing was changed/);
+    const resume = await refused(team.token, "update_onboarding_plan", { plan_id: created.plan_id, status: "in_progress", reason: "back" });
+    expect(resume).toMatch(/cancelled .* which is final/);
+
+    const timeline = await ok<Timeline>(team.token, "get_client_timeline", { client_id: id, event_types: ["onboarding"] });
+    const titles = timeline.events.map((e) => e.title);
+    expect(titles).toEqual(expect.arrayContaining(["Onboarding plan put on hold", "Onboarding plan resumed", "Onboarding plan cancelled"]));
+    expect(timeline.events.find((e) => e.title === "Onboarding plan cancelled")?.description).toMatch(/another vendor/);
+  });
+
+  it("refuses a resume while another plan runs, bad status and empty reasons, on both faces", async () => {
+    const id = await account(team, "Two Plans");
+    const first = await plan(team, id);
+    await ok(team.token, "update_onboarding_plan", { plan_id: first.plan_id, status: "on_hold", reason: "Waiting for budget" });
+    const second = await plan(team, id);
+    expect(second.status).toBe("in_progress");
+    const clash = await refused(team.token, "update_onboarding_plan", { plan_id: first.plan_id, status: "in_progress", reason: "Budget approved" });
+    expect(clash).toContain(second.plan_id);
+
+    expect(await refused(team.token, "update_onboarding_plan", { plan_id: first.plan_id, status: "completed", reason: "x" })).toMatch(/status must be one of in_progress, on_hold, cancelled/);
+    expect(await refused(team.token, "update_onboarding_plan", { plan_id: first.plan_id, status: "cancelled", reason: " " })).toMatch(/reason must not be empty/);
+    expect(await refused(team.token, "update_onboarding_plan", { plan_id: "onb_missing", status: "cancelled", reason: "x" })).toMatch(/plan_id: no onboarding plan/);
+
+    const rest = await apiCall(team.api, `/api/v1/onboarding/plans/${first.plan_id}`, { method: "PATCH", body: JSON.stringify({ status: "cancelled", reason: "Lost budget after all" }) });
+    expect(rest.status).toBe(200);
+    expect(((await rest.json()) as { plan: Plan }).plan.status).toBe("cancelled");
+    const twice = await apiCall(team.api, `/api/v1/onboarding/plans/${first.plan_id}`, { method: "PATCH", body: JSON.stringify({ status: "cancelled", reason: "again" }) });
+    expect(twice.status).toBe(409);
+  });
+});
