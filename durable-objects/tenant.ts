@@ -101,6 +101,7 @@ import type { InboundEvent, ProviderName } from "../src/integrations/provider";
 import { sendAll } from "../src/queues/messages";
 import { openRenewalCheckpointTasks, type CheckpointRun } from "../src/db/maintenance";
 import { updatePlanStatus, type PlanStatusUpdate } from "../src/db/onboarding-lifecycle";
+import { analyzeOnboarding, type AnalysisOptions, type OnboardingAnalysis } from "../src/db/onboarding-analysis";
 import { listTouchpoints, logTouchpoint, type NewTouchpoint, type Touchpoint, type TouchpointPage } from "../src/db/touchpoints";
 import { portfolioHealth, type PortfolioHealth } from "../src/db/portfolio";
 import { ACCOUNT_HEALTH_TTL_SECONDS, accountHealthKey, healthEpochKey } from "../src/cache/account-health";
@@ -2097,6 +2098,21 @@ export class TenantDO extends DurableObject<Env> {
         return result;
       }),
     );
+  }
+
+  /** The onboarding process over a period from the real plans (analyze_onboarding_process). */
+  analyzeOnboardingProcess(options: AnalysisOptions): Outcome<OnboardingAnalysis> {
+    return attempt(() => analyzeOnboarding(this.db, options, (accountId, asOf) => this.usageFirstValue(accountId, asOf)));
+  }
+
+  /** Usage's first value for an account, from the engagement engine (as onboardingProgress reads it). */
+  private usageFirstValue(accountId: string, asOf: string): UsageFirstValue {
+    const sql = this.ctx.storage.sql;
+    const row = milestoneAccount(sql, accountId);
+    if (!row) return { status: "no_data", reached_on: null, definition: "no usage recorded" };
+    const result = milestonesForAccounts(sql, [row], asOf, readFeatureCatalog(sql), engagement.STANDARD_MILESTONES);
+    const ttfv = result.accounts[0]?.time_to_first_value;
+    return ttfv ? { status: ttfv.status, reached_on: ttfv.reached_on, definition: ttfv.definition } : { status: "no_data", reached_on: null, definition: "no usage recorded" };
   }
 }
 

@@ -113,3 +113,78 @@ describe("onboarding plan lifecycle", () => {
     expect(twice.status).toBe(409);
   });
 });
+
+interface Analysis {
+  enough_data: boolean;
+  message: string;
+  completed: number;
+  cancelled: number;
+  in_progress: number;
+  completion_rate: number | null;
+  time_to_value: { median_days: number; average_days: number; median_target_days: number; median_variance_days: number; on_target: number; late: number } | null;
+  duration: { median_days: number } | null;
+  bottlenecks: { milestone: string; times_overdue: number; occurrences: number; average_days_late: number; max_days_late: number; still_open_overdue: number }[] | null;
+  at_risk: { plan_id: string; risk_level: string; overdue_milestones: number }[];
+}
+
+describe("analyze_onboarding_process", () => {
+  it("measures completed, cancelled, time to value against the target, bottlenecks and plans at risk from real plans", async () => {
+    const t = await newTeam("Onboarding Analysis Co");
+    const empty = await ok<Analysis>(t.token, "analyze_onboarding_process", {});
+    expect(empty).toMatchObject({ enough_data: false, completed: 0, completion_rate: null, time_to_value: null, bottlenecks: null });
+    expect(empty.message).toMatch(/Not enough data: 0 onboardings completed/);
+
+    const milestones = (kickoffDue: number, valueDue: number) => [
+      { name: "Kickoff", due_date: day(kickoffDue), owner: "casey@example.com" },
+      { name: "Value", due_date: day(valueDue), owner: "ana@customer.example", first_value: true },
+    ];
+    const complete = async (p: Plan, name: string, on: number) =>
+      ok(t.token, "update_onboarding_milestone", { milestone_id: p.milestones.find((m) => m.name === name)?.milestone_id, status: "completed", completed_on: day(on) });
+
+    // A: both milestones two days late; time to value 12 days against a target of 10.
+    const a = await plan(t, await account(t, "A"), { start_date: day(-40), milestones: milestones(-35, -30) });
+    await complete(a, "Kickoff", -33);
+    await complete(a, "Value", -28);
+    // B: early; time to value 8 days against 10.
+    const b = await plan(t, await account(t, "B"), { start_date: day(-30), milestones: milestones(-25, -20) });
+    await complete(b, "Kickoff", -26);
+    await complete(b, "Value", -22);
+    // C: in progress, kickoff 15 days overdue.
+    const c = await plan(t, await account(t, "C"), { start_date: day(-20), milestones: milestones(-15, 5) });
+    // D: cancelled.
+    const d = await plan(t, await account(t, "D"), { start_date: day(-10), milestones: milestones(-5, 5) });
+    await ok(t.token, "update_onboarding_plan", { plan_id: d.plan_id, status: "cancelled", reason: "Deal fell through" });
+
+    const few = await ok<Analysis>(t.token, "analyze_onboarding_process", { min_completed_onboardings: 3 });
+    expect(few).toMatchObject({ enough_data: false, completed: 2, cancelled: 1, completion_rate: null, bottlenecks: null });
+    expect(few.message).toMatch(/2 onboardings completed .* at least 3 are needed/);
+    // The plans at risk are listed even then: they are real plans, not statistics.
+    expect(few.at_risk.map((r) => r.plan_id)).toEqual([c.plan_id]);
+
+    const report = await ok<Analysis>(t.token, "analyze_onboarding_process", { min_completed_onboardings: 2 });
+    expect(report.enough_data).toBe(true);
+    expect(report.completion_rate).toBeCloseTo(2 / 3, 3);
+    expect(report.in_progress).toBe(1);
+    expect(report.time_to_value).toMatchObject({ median_days: 10, average_days: 10, median_target_days: 10, median_variance_days: 0, on_target: 1, late: 1 });
+    // Durations: A 12 days (planned 10), B 8 days (planned 10).
+    expect(report.duration?.median_days).toBe(10);
+    expect(report.bottlenecks?.[0]).toEqual({ milestone: "Kickoff", times_overdue: 2, occurrences: 3, average_days_late: 8.5, max_days_late: 15, still_open_overdue: 1, overdue_share: 0.667 });
+    expect(report.bottlenecks?.[1]).toMatchObject({ milestone: "Value", times_overdue: 1, average_days_late: 2 });
+    expect(report.at_risk[0]).toMatchObject({ plan_id: c.plan_id, risk_level: "high", overdue_milestones: 1 });
+
+    // Without the plans in progress, C neither counts as a bottleneck nor appears at risk.
+    const doneOnly = await ok<Analysis>(t.token, "analyze_onboarding_process", { min_completed_onboardings: 2, include_in_progress: false });
+    expect(doneOnly.at_risk).toEqual([]);
+    expect(doneOnly.bottlenecks?.find((x) => x.milestone === "Kickoff")).toMatchObject({ times_overdue: 1, occurrences: 2 });
+
+    // A period that ends before the completions saw nothing complete.
+    const week = await ok<Analysis>(t.token, "analyze_onboarding_process", { period_days: 7, min_completed_onboardings: 1 });
+    expect(week).toMatchObject({ enough_data: false, completed: 0 });
+
+    expect(await refused(t.token, "analyze_onboarding_process", { period_days: 3 })).toMatch(/period_days is 7–365/);
+    expect(await refused(t.token, "analyze_onboarding_process", { min_completed_onboardings: 0 })).toMatch(/min_completed_onboardings is at least 1/);
+    const rest = await apiCall(t.api, "/api/v1/onboarding/analysis?period_days=90&min_completed_onboardings=2");
+    expect(rest.status).toBe(200);
+    expect(((await rest.json()) as Analysis).completed).toBe(2);
+  });
+});

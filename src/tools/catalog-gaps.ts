@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { PLAN_STATUSES } from "../db/onboarding";
 import { PLAN_STATUS_CHANGES } from "../db/onboarding-lifecycle";
-import { defineTool, type Tool, WRITE, unwrap } from "./define";
+import { defineTool, READ_ONLY, type Tool, WRITE, unwrap } from "./define";
 import { plan } from "./onboarding";
 
 /**
@@ -55,4 +55,76 @@ export const updateOnboardingPlanTool = defineTool({
   },
 });
 
-export const catalogGapTools: readonly Tool[] = [updateOnboardingPlanTool];
+const daysStats = z.object({
+  median_days: z.number(),
+  average_days: z.number(),
+  median_target_days: z.number(),
+  average_target_days: z.number(),
+  median_variance_days: z.number().describe("Median of actual − target per plan; negative is ahead of target"),
+  on_target: z.number().int(),
+  late: z.number().int(),
+});
+
+export const analyzeOnboardingProcessTool = defineTool({
+  name: "analyze_onboarding_process",
+  title: "Analyze the onboarding process",
+  description:
+    "How onboarding went over the last period_days (7–365), from the workspace's real plans: onboardings completed and cancelled, completion rate (completed ÷ ended), time to value (start → first-value milestone completed) and duration (start → completion) as median and average against each plan's own targets, the milestones most often overdue (finished late or still open past due) with counts and days late, and the plans in progress that are at risk today (same rules as get_onboarding_progress). With fewer than min_completed_onboardings completed in the period it says there is not enough data and gives no rates, times or bottlenecks.",
+  input: z.object({
+    period_days: z.number().int("period_days must be a whole number").min(7, "period_days is 7–365").max(365, "period_days is 7–365").default(90),
+    min_completed_onboardings: z.number().int("min_completed_onboardings must be a whole number").min(1, "min_completed_onboardings is at least 1").max(1000, "min_completed_onboardings is at most 1000").default(5),
+    include_in_progress: z.boolean().default(true).describe("Judge the plans in progress: at-risk list, and their overdue milestones count towards bottlenecks"),
+    limit: z.number().int("limit must be a whole number").min(1, "limit is 1–100").max(100, "limit is 1–100").default(10).describe("Most bottlenecks and at-risk plans listed"),
+  }),
+  output: z.object({
+    period: z.object({ from: z.string(), to: z.string(), days: z.number().int() }),
+    enough_data: z.boolean(),
+    message: z.string(),
+    min_completed_onboardings: z.number().int(),
+    completed: z.number().int(),
+    cancelled: z.number().int(),
+    started: z.number().int().describe("Plans whose start date falls in the period"),
+    in_progress: z.number().int().describe("Plans in progress now"),
+    on_hold: z.number().int().describe("Plans on hold now"),
+    completion_rate: z.number().nullable(),
+    time_to_value: daysStats.extend({ measured_by: z.string() }).nullable(),
+    duration: daysStats.nullable(),
+    bottlenecks: z
+      .array(
+        z.object({
+          milestone: z.string(),
+          times_overdue: z.number().int(),
+          occurrences: z.number().int(),
+          overdue_share: z.number(),
+          average_days_late: z.number(),
+          max_days_late: z.number().int(),
+          still_open_overdue: z.number().int(),
+        }),
+      )
+      .nullable(),
+    at_risk: z.array(
+      z.object({
+        plan_id: z.string(),
+        client_id: z.string(),
+        client_name: z.string(),
+        start_date: z.string(),
+        percent_complete: z.number(),
+        expected_percent_complete: z.number(),
+        status: z.enum(["completed", "on_track", "at_risk", "delayed"]),
+        risk_level: z.enum(["low", "medium", "high"]),
+        overdue_milestones: z.number().int(),
+        time_to_value_slip_days: z.number().int(),
+        risks: z.array(z.string()),
+      }),
+    ),
+    in_progress_judged: z.number().int(),
+  }),
+  annotations: READ_ONLY,
+  scope: "cs:read",
+  rest: { method: "GET", path: "/onboarding/analysis" },
+  async handler({ tenant }, input) {
+    return unwrap(await tenant.analyzeOnboardingProcess(input));
+  },
+});
+
+export const catalogGapTools: readonly Tool[] = [updateOnboardingPlanTool, analyzeOnboardingProcessTool];
