@@ -102,6 +102,7 @@ import { sendAll } from "../src/queues/messages";
 import { openRenewalCheckpointTasks, type CheckpointRun } from "../src/db/maintenance";
 import { updatePlanStatus, type PlanStatusUpdate } from "../src/db/onboarding-lifecycle";
 import { analyzeOnboarding, type AnalysisOptions, type OnboardingAnalysis } from "../src/db/onboarding-analysis";
+import { openAutomationTaskCount, openOnboardingAutomationTasks, readAutomationSettings, writeAutomationSettings, type AutomationRun, type OnboardingAutomationSettings } from "../src/db/onboarding-automation";
 import { listTouchpoints, logTouchpoint, type NewTouchpoint, type Touchpoint, type TouchpointPage } from "../src/db/touchpoints";
 import { portfolioHealth, type PortfolioHealth } from "../src/db/portfolio";
 import { ACCOUNT_HEALTH_TTL_SECONDS, accountHealthKey, healthEpochKey } from "../src/cache/account-health";
@@ -589,6 +590,7 @@ export class TenantDO extends DurableObject<Env> {
     health: RecomputeResult;
     playbooks: RunResult["totals"];
     renewalCheckpoints: CheckpointRun;
+    onboardingAutomation: AutomationRun;
     purgedEvents: number;
   }> {
     const { config } = this.healthModel();
@@ -606,6 +608,7 @@ export class TenantDO extends DurableObject<Env> {
     await this.markHealthEpoch();
     const playbooks = this.runAllPlaybooks().totals;
     const renewalCheckpoints = this.db.transaction((tx) => openRenewalCheckpointTasks(tx, now));
+    const onboardingAutomation = this.db.transaction((tx) => openOnboardingAutomationTasks(tx, now));
     let purgedEvents = 0;
     for (;;) {
       const purge = this.purgeExpiredEvents(now);
@@ -621,13 +624,13 @@ export class TenantDO extends DurableObject<Env> {
         scored: recompute.scored,
         accounts: recompute.accounts,
         newly_breached_accounts: slaBreached,
-        tasks_opened: playbooks.created + renewalCheckpoints.opened,
+        tasks_opened: playbooks.created + renewalCheckpoints.opened + onboardingAutomation.overdue_milestone_tasks + onboardingAutomation.stalled_plan_tasks,
         purged_events: purgedEvents,
         requeued_deliveries: integrations.requeued,
         purged_webhook_receipts: integrations.purgedReceipts,
       },
     });
-    return { health: recompute, playbooks, renewalCheckpoints, purgedEvents };
+    return { health: recompute, playbooks, renewalCheckpoints, onboardingAutomation, purgedEvents };
   }
 
   // --- touchpoints ---
@@ -2103,6 +2106,21 @@ export class TenantDO extends DurableObject<Env> {
   /** The onboarding process over a period from the real plans (analyze_onboarding_process). */
   analyzeOnboardingProcess(options: AnalysisOptions): Outcome<OnboardingAnalysis> {
     return attempt(() => analyzeOnboarding(this.db, options, (accountId, asOf) => this.usageFirstValue(accountId, asOf)));
+  }
+
+  /** The onboarding automation's settings and the tasks it has open. */
+  onboardingAutomation(): Outcome<ReturnType<typeof readAutomationSettings> & { open_tasks: number }> {
+    return attempt(() => ({ ...readAutomationSettings(this.db), open_tasks: openAutomationTaskCount(this.db) }));
+  }
+
+  updateOnboardingAutomation(changes: Partial<OnboardingAutomationSettings>, actor: Actor): Outcome<ReturnType<typeof readAutomationSettings> & { open_tasks: number }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const saved = writeAutomationSettings(tx, changes, actor.userId);
+        recordAudit(tx, { ...actor, action: "update_onboarding_automation", details: { ...changes } });
+        return { ...saved, open_tasks: openAutomationTaskCount(tx) };
+      }),
+    );
   }
 
   /** Usage's first value for an account, from the engagement engine (as onboardingProgress reads it). */

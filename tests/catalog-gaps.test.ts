@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { apiCall } from "./support/worker";
+import { apiCall, callTool, tokenFor } from "./support/worker";
 import { inTenant, newTeam, ok, refused, type Team } from "./support/work";
 
 /** Issue 6's remaining catalog gaps, against the real Tenant object. */
@@ -186,5 +186,82 @@ describe("analyze_onboarding_process", () => {
     const rest = await apiCall(t.api, "/api/v1/onboarding/analysis?period_days=90&min_completed_onboardings=2");
     expect(rest.status).toBe(200);
     expect(((await rest.json()) as Analysis).completed).toBe(2);
+  });
+});
+
+interface Task {
+  task_id: string;
+  title: string;
+  owner: string | null;
+  source: string;
+  priority: string;
+  client_id: string | null;
+}
+
+describe("onboarding automation in the daily maintenance", () => {
+  it("opens one task per milestone overdue beyond the threshold and per stalled plan, for the plan's owner, skipping held plans", async () => {
+    const t = await newTeam("Onboarding Automation Co");
+    const admin = (await tokenFor(t.workspace, { scope: "cs:read cs:write cs:admin" })).access_token;
+    // Changing the settings needs cs:admin; the read/write token is refused.
+    const denied = await callTool(t.token, "update_onboarding_automation", { enabled: false });
+    expect(denied.response.status).toBe(403);
+    expect(denied.response.headers.get("WWW-Authenticate")).toContain("cs:admin");
+    const settings = await ok<{ enabled: boolean; milestone_overdue_days: number; no_progress_days: number; open_tasks: number }>(t.token, "get_onboarding_automation", {});
+    expect(settings).toMatchObject({ enabled: true, milestone_overdue_days: 2, no_progress_days: 5, open_tasks: 0 });
+
+    const busy = await account(t, "Busy");
+    const p = await plan(t, busy, {
+      start_date: day(-10),
+      milestones: [
+        { name: "Kickoff", due_date: day(-5), owner: "ana@customer.example" },
+        { name: "Training", due_date: day(-1), owner: "trainer@example.com" },
+        { name: "Value", due_date: day(10), owner: "ana@customer.example", first_value: true },
+      ],
+    });
+    const held = await account(t, "Held", { csm_assigned: "lee@example.com" });
+    const heldPlan = await plan(t, held, { start_date: day(-10), milestones: [{ name: "Kickoff", due_date: day(-6), owner: "x" }] });
+    await ok(t.token, "update_onboarding_plan", { plan_id: heldPlan.plan_id, status: "on_hold", reason: "Customer asked to pause" });
+
+    const first = await t.tenant.runMaintenance();
+    expect(first.onboardingAutomation).toMatchObject({ enabled: true, overdue_milestone_tasks: 1, stalled_plan_tasks: 0 });
+    const tasks = async () => (await ok<{ tasks: Task[] }>(t.token, "list_tasks", { client_id: busy, limit: 50 })).tasks.filter((x) => x.source === "onboarding_automation");
+    const afterFirst = await tasks();
+    expect(afterFirst).toHaveLength(1);
+    // Kickoff is 5 days overdue (> 2); Training only 1. The task goes to the plan's owner, the account's CSM.
+    expect(afterFirst[0]).toMatchObject({ title: "Onboarding milestone overdue: Kickoff (Busy)", owner: "casey@example.com", priority: "medium" });
+    const heldTasks = (await ok<{ tasks: Task[] }>(t.token, "list_tasks", { client_id: held, limit: 50 })).tasks.filter((x) => x.source === "onboarding_automation");
+    expect(heldTasks).toEqual([]);
+
+    // Idempotent: a second pass opens nothing new.
+    const second = await t.tenant.runMaintenance();
+    expect(second.onboardingAutomation).toMatchObject({ overdue_milestone_tasks: 0, stalled_plan_tasks: 0 });
+    expect(await tasks()).toHaveLength(1);
+
+    // Tighter threshold: Training (1 day overdue) now qualifies; and with no change for 6 days the plan is stalled.
+    await ok(admin, "update_onboarding_automation", { milestone_overdue_days: 0 });
+    await inTenant(t.tenantId, (_db, state) => {
+      state.storage.sql.exec("UPDATE onboarding_plans SET updated_at = ? WHERE id = ?", at(-6), p.plan_id);
+      state.storage.sql.exec("UPDATE onboarding_milestones SET updated_at = ? WHERE plan_id = ?", at(-6), p.plan_id);
+    });
+    const third = await t.tenant.runMaintenance();
+    expect(third.onboardingAutomation).toMatchObject({ overdue_milestone_tasks: 1, stalled_plan_tasks: 1 });
+    const titles = (await tasks()).map((x) => x.title).sort();
+    expect(titles).toEqual(["Onboarding milestone overdue: Kickoff (Busy)", "Onboarding milestone overdue: Training (Busy)", "Onboarding stalled: Busy"]);
+    expect((await t.tenant.runMaintenance()).onboardingAutomation).toMatchObject({ overdue_milestone_tasks: 0, stalled_plan_tasks: 0 });
+
+    const timeline = await ok<Timeline>(t.token, "get_client_timeline", { client_id: busy, limit: 100 });
+    const stalledEvent = timeline.events.find((e) => e.title === "Task opened: Onboarding stalled: Busy");
+    expect(stalledEvent?.description).toMatch(/no progress for 6 days/);
+    expect(stalledEvent?.metadata).toMatchObject({ plan_id: p.plan_id, rule: "no_progress" });
+    expect((await ok<{ open_tasks: number }>(t.token, "get_onboarding_automation", {})).open_tasks).toBe(3);
+
+    // Switched off, nothing is opened even for a newly overdue plan.
+    const off = await ok<{ enabled: boolean }>(admin, "update_onboarding_automation", { enabled: false });
+    expect(off.enabled).toBe(false);
+    await plan(t, await account(t, "Late"), { start_date: day(-10), milestones: [{ name: "Kickoff", due_date: day(-8), owner: "x" }] });
+    expect((await t.tenant.runMaintenance()).onboardingAutomation).toMatchObject({ enabled: false, overdue_milestone_tasks: 0 });
+
+    expect(await refused(admin, "update_onboarding_automation", {})).toMatch(/name at least one of enabled/);
+    expect(await refused(admin, "update_onboarding_automation", { no_progress_days: 0 })).toMatch(/no_progress_days is 1–90/);
   });
 });

@@ -127,4 +127,49 @@ export const analyzeOnboardingProcessTool = defineTool({
   },
 });
 
-export const catalogGapTools: readonly Tool[] = [updateOnboardingPlanTool, analyzeOnboardingProcessTool];
+const automationSettings = z.object({
+  enabled: z.boolean(),
+  milestone_overdue_days: z.number().int(),
+  no_progress_days: z.number().int(),
+  updated_by: z.string().nullable(),
+  updated_at: z.string().nullable(),
+  open_tasks: z.number().int().describe("Tasks the automation opened that are still open"),
+});
+
+export const getOnboardingAutomationTool = defineTool({
+  name: "get_onboarding_automation",
+  title: "Onboarding automation settings",
+  description:
+    "The onboarding automation the daily maintenance runs: for every plan in progress it opens a task for the plan's owner (the account's CSM, else the plan's creator) for each milestone overdue by more than milestone_overdue_days (once per milestone), and for a plan with no change to it or its milestones for no_progress_days (once per stall). Each task is on the account's timeline. Shows the settings (defaults: enabled, 2 and 5 days) and how many of its tasks are open.",
+  input: z.object({}),
+  output: automationSettings,
+  annotations: READ_ONLY,
+  scope: "cs:read",
+  rest: { method: "GET", path: "/onboarding/automation" },
+  async handler({ tenant }) {
+    return unwrap(await tenant.onboardingAutomation());
+  },
+});
+
+export const updateOnboardingAutomationTool = defineTool({
+  name: "update_onboarding_automation",
+  title: "Configure onboarding automation",
+  description:
+    "Turn the onboarding automation on or off and set its thresholds: milestone_overdue_days (0–90; a milestone overdue by more than this gets a task) and no_progress_days (1–90; a plan idle this long gets a task). Takes effect at the next daily maintenance.",
+  input: z
+    .object({
+      enabled: z.boolean().optional(),
+      milestone_overdue_days: z.number().int("milestone_overdue_days must be a whole number").min(0, "milestone_overdue_days is 0–90").max(90, "milestone_overdue_days is 0–90").optional(),
+      no_progress_days: z.number().int("no_progress_days must be a whole number").min(1, "no_progress_days is 1–90").max(90, "no_progress_days is 1–90").optional(),
+    })
+    .refine((input) => Object.values(input).some((value) => value !== undefined), "name at least one of enabled, milestone_overdue_days, no_progress_days to change"),
+  output: automationSettings,
+  annotations: { ...WRITE, idempotentHint: true },
+  scope: "cs:admin",
+  rest: { method: "PATCH", path: "/onboarding/automation" },
+  async handler({ tenant, actor }, input) {
+    return unwrap(await tenant.updateOnboardingAutomation(input, actor));
+  },
+});
+
+export const catalogGapTools: readonly Tool[] = [updateOnboardingPlanTool, analyzeOnboardingProcessTool, getOnboardingAutomationTool, updateOnboardingAutomationTool];
