@@ -389,6 +389,8 @@ export class TenantDO extends DurableObject<Env> {
         recordAudit(tx, { ...actor, action: "register_client", targetId: account.client_id, details: { ...input } });
         this.attachUsage(tx, [{ id: account.client_id, externalId: account.external_id }]);
         runPlaybooks(tx, new Date(), [account.client_id]);
+        // A new account may already be in a workflow's window (a renewal within N days).
+        runWorkflows(tx, [account.client_id], new Date());
         return account;
       }),
     );
@@ -408,6 +410,7 @@ export class TenantDO extends DurableObject<Env> {
           created.push({ id: registered.client_id, externalId: registered.external_id });
         }
         this.attachUsage(tx, created);
+        runWorkflows(tx, created.map((a) => a.id), new Date());
         recordAudit(tx, { ...actor, action: "register_accounts", details: { count: inputs.length } });
         return inputs.length;
       }),
@@ -591,6 +594,7 @@ export class TenantDO extends DurableObject<Env> {
     playbooks: RunResult["totals"];
     renewalCheckpoints: CheckpointRun;
     onboardingAutomation: AutomationRun;
+    workflowsFired: number;
     purgedEvents: number;
   }> {
     const { config } = this.healthModel();
@@ -609,6 +613,8 @@ export class TenantDO extends DurableObject<Env> {
     const playbooks = this.runAllPlaybooks().totals;
     const renewalCheckpoints = this.db.transaction((tx) => openRenewalCheckpointTasks(tx, now));
     const onboardingAutomation = this.db.transaction((tx) => openOnboardingAutomationTasks(tx, now));
+    // Time-based workflow triggers: a renewal entering its window fires with no data change.
+    const timedWorkflows = this.db.transaction((tx) => runWorkflows(tx, null, now, { triggers: ["renewal_window"] })).length;
     let purgedEvents = 0;
     for (;;) {
       const purge = this.purgeExpiredEvents(now);
@@ -625,12 +631,13 @@ export class TenantDO extends DurableObject<Env> {
         accounts: recompute.accounts,
         newly_breached_accounts: slaBreached,
         tasks_opened: playbooks.created + renewalCheckpoints.opened + onboardingAutomation.overdue_milestone_tasks + onboardingAutomation.stalled_plan_tasks,
+        workflows_fired: timedWorkflows,
         purged_events: purgedEvents,
         requeued_deliveries: integrations.requeued,
         purged_webhook_receipts: integrations.purgedReceipts,
       },
     });
-    return { health: recompute, playbooks, renewalCheckpoints, onboardingAutomation, purgedEvents };
+    return { health: recompute, playbooks, renewalCheckpoints, onboardingAutomation, workflowsFired: timedWorkflows, purgedEvents };
   }
 
   // --- touchpoints ---

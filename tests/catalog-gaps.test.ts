@@ -265,3 +265,40 @@ describe("onboarding automation in the daily maintenance", () => {
     expect(await refused(admin, "update_onboarding_automation", { no_progress_days: 0 })).toMatch(/no_progress_days is 1–90/);
   });
 });
+
+describe("communication workflows on registration and in the daily maintenance", () => {
+  it("fires a renewal_window workflow for a newly registered account and, without any data change, when a renewal enters its window; once per renewal", async () => {
+    const t = await newTeam("Workflow Occasions Co");
+    await ok(t.token, "create_workflow", {
+      name: "Renewal prep",
+      trigger: { type: "renewal_window", days: 30 },
+      actions: [{ type: "create_task", title: "Prepare the renewal of {{client_name}}", owner: "csm", due_in_days: 3, priority: "high" }],
+    });
+    const workflowTasks = async (clientId: string) =>
+      (await ok<{ tasks: Task[] }>(t.token, "list_tasks", { client_id: clientId, limit: 50 })).tasks.filter((x) => x.source.startsWith("workflow:"));
+
+    // Registered already inside the window: fires at registration.
+    const soon = await account(t, "Soon", { contract_start_date: day(-335), contract_end_date: day(20) });
+    const soonTasks = await workflowTasks(soon);
+    expect(soonTasks.map((x) => [x.title, x.owner])).toEqual([["Prepare the renewal of Soon", "casey@example.com"]]);
+
+    // Registered outside the window: nothing, until time moves the renewal into it (simulated by
+    // moving the date underneath, which no write path sees) and the daily maintenance runs.
+    const later = await account(t, "Later", { contract_start_date: day(-300), contract_end_date: day(60) });
+    expect(await workflowTasks(later)).toEqual([]);
+    await inTenant(t.tenantId, (_db, state) => {
+      state.storage.sql.exec("UPDATE accounts SET renewal_date = ?, contract_end_date = ? WHERE id = ?", day(25), day(25), later);
+    });
+    const run = await t.tenant.runMaintenance();
+    expect(run.workflowsFired).toBe(1);
+    expect((await workflowTasks(later)).map((x) => x.title)).toEqual(["Prepare the renewal of Later"]);
+
+    // Each trigger event fires once: another pass, and a data change, add nothing.
+    expect((await t.tenant.runMaintenance()).workflowsFired).toBe(0);
+    await ok(t.token, "update_client_info", { client_id: later, updates: { industry: "Retail" } });
+    expect(await workflowTasks(later)).toHaveLength(1);
+    expect(await workflowTasks(soon)).toHaveLength(1);
+    const listed = await ok<{ workflows: { name: string; run_count: number }[] }>(t.token, "list_workflows", {});
+    expect(listed.workflows.find((w) => w.name === "Renewal prep")?.run_count).toBe(2);
+  });
+});
