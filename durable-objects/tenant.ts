@@ -102,6 +102,7 @@ import { sendAll } from "../src/queues/messages";
 import { openRenewalCheckpointTasks, type CheckpointRun } from "../src/db/maintenance";
 import { updatePlanStatus, type PlanStatusUpdate } from "../src/db/onboarding-lifecycle";
 import { analyzeOnboarding, type AnalysisOptions, type OnboardingAnalysis } from "../src/db/onboarding-analysis";
+import { routeTickets, type RouteOptions, type RoutingResult } from "../src/db/ticket-routing";
 import { openAutomationTaskCount, openOnboardingAutomationTasks, readAutomationSettings, writeAutomationSettings, type AutomationRun, type OnboardingAutomationSettings } from "../src/db/onboarding-automation";
 import { listTouchpoints, logTouchpoint, type NewTouchpoint, type Touchpoint, type TouchpointPage } from "../src/db/touchpoints";
 import { portfolioHealth, type PortfolioHealth } from "../src/db/portfolio";
@@ -2126,6 +2127,20 @@ export class TenantDO extends DurableObject<Env> {
         const saved = writeAutomationSettings(tx, changes, actor.userId);
         recordAudit(tx, { ...actor, action: "update_onboarding_automation", details: { ...changes } });
         return { ...saved, open_tasks: openAutomationTaskCount(tx) };
+      }),
+    );
+  }
+
+  /** Routes unassigned open tickets, or rebalances agents over capacity (route_tickets); a dry run writes nothing. */
+  routeTickets(options: RouteOptions, actor: Actor): Outcome<Omit<RoutingResult, "touched_accounts">> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const { touched_accounts, ...result } = routeTickets(tx, options, actor.userId);
+        if (!options.dry_run && result.applied > 0) {
+          this.factsChanged(tx, touched_accounts);
+          recordAudit(tx, { ...actor, action: "route_tickets", details: { strategy: options.strategy, applied: result.applied, moves: result.routed.map((m) => `${m.ticket_id}:${m.from ?? "-"}>${m.to}`) } });
+        }
+        return result;
       }),
     );
   }

@@ -302,3 +302,95 @@ describe("communication workflows on registration and in the daily maintenance",
     expect(listed.workflows.find((w) => w.name === "Renewal prep")?.run_count).toBe(2);
   });
 });
+
+interface Routing {
+  dry_run: boolean;
+  applied: number;
+  routed: { ticket_id: string; from: string | null; to: string; reason: string }[];
+  unrouted: { ticket_id: string; reason: string }[];
+  queue_summary: { open_tickets: number; unassigned: number; sla_at_risk: number; sla_breached: number; by_priority: Record<string, number>; by_category: Record<string, number> };
+  agent_utilization: { agent: string; open_tickets: number; capacity: number; utilization: number; over_capacity: boolean }[];
+}
+
+describe("route_tickets on the real queue", () => {
+  async function ticket(t: Team, clientId: string, subject: string, priority: string, category: string, extra: Record<string, unknown> = {}): Promise<string> {
+    return (await ok<{ ticket: { ticket_id: string } }>(t.token, "create_ticket", { client_id: clientId, subject, priority, category, ...extra })).ticket.ticket_id;
+  }
+  const assignee = async (t: Team, id: string) => (await ok<{ ticket: { assignee: string | null } }>(t.token, "get_ticket", { ticket_id: id })).ticket.assignee;
+
+  it("auto: most urgent first to the least-loaded candidate under capacity; dry run writes nothing; the rest is reported", async () => {
+    const t = await newTeam("Routing Auto Co");
+    const admin = (await tokenFor(t.workspace, { scope: "cs:read cs:write cs:admin" })).access_token;
+    const id = await account(t, "Queue");
+    // Kim already holds two billing tickets; four tickets arrive while no routing is configured, so they stay unassigned.
+    await ticket(t, id, "Invoice copy", "P3", "billing", { assignee: "kim" });
+    await ticket(t, id, "VAT number", "P3", "billing", { assignee: "kim" });
+    const p4 = await ticket(t, id, "Receipt format", "P4", "billing");
+    const p1 = await ticket(t, id, "Charged twice", "P1", "billing", { opened_at: at(-2) });
+    const p2 = await ticket(t, id, "API 500s", "P2", "technical");
+    const p3 = await ticket(t, id, "Refund", "P3", "billing");
+    await ok(admin, "configure_support", { routing: { rules: [{ category: "billing", agents: ["kim", "lee"] }], default_agents: ["max"] } });
+
+    const plan = await ok<Routing>(t.token, "route_tickets", { strategy: "auto", dry_run: true, max_tickets_per_agent: 2 });
+    expect(plan.dry_run).toBe(true);
+    expect(plan.applied).toBe(0);
+    // P1 first: kim is at capacity, so lee; P2 technical to the default agent; P3 to lee; P4 finds everyone full.
+    expect(plan.routed.map((r) => [r.ticket_id, r.to])).toEqual([
+      [p1, "lee"],
+      [p2, "max"],
+      [p3, "lee"],
+    ]);
+    expect(plan.routed[0]?.reason).toMatch(/category rule "billing"; lee had the fewest open tickets/);
+    expect(plan.unrouted).toEqual([expect.objectContaining({ ticket_id: p4, reason: expect.stringMatching(/kim, lee\) holds 2 or more open tickets/) })]);
+    expect(plan.queue_summary).toEqual({ open_tickets: 6, unassigned: 1, sla_at_risk: 0, sla_breached: 1, by_priority: { P1: 1, P2: 1, P3: 3, P4: 1 }, by_category: { billing: 5, technical: 1 } });
+    expect(await assignee(t, p1)).toBeNull();
+
+    const applied = await ok<Routing>(t.token, "route_tickets", { max_tickets_per_agent: 2 });
+    expect(applied.applied).toBe(3);
+    expect(await assignee(t, p1)).toBe("lee");
+    expect(await assignee(t, p2)).toBe("max");
+    expect(await assignee(t, p4)).toBeNull();
+    expect(applied.agent_utilization).toEqual(
+      expect.arrayContaining([
+        { agent: "kim", open_tickets: 2, capacity: 2, utilization: 1, over_capacity: false },
+        { agent: "lee", open_tickets: 2, capacity: 2, utilization: 1, over_capacity: false },
+        { agent: "max", open_tickets: 1, capacity: 2, utilization: 0.5, over_capacity: false },
+      ]),
+    );
+    // Routing again only finds the ticket nobody could take; a higher capacity places it.
+    expect((await ok<Routing>(t.token, "route_tickets", { max_tickets_per_agent: 2 })).routed).toEqual([]);
+    const more = await ok<Routing>(t.token, "route_tickets", { max_tickets_per_agent: 3, category: "billing" });
+    expect(more.routed.map((r) => [r.ticket_id, r.to])).toEqual([[p4, "kim"]]);
+    expect(more.queue_summary.open_tickets).toBe(5);
+    expect(more.queue_summary.unassigned).toBe(0);
+
+    expect(await refused(t.token, "route_tickets", { strategy: "escalation" })).toMatch(/strategy must be one of auto, rebalance/);
+    expect(await refused(t.token, "route_tickets", { max_tickets_per_agent: 0 })).toMatch(/max_tickets_per_agent is 1–500/);
+  });
+
+  it("rebalance: moves the lowest-priority tickets off an agent over capacity, as a plan or for real", async () => {
+    const t = await newTeam("Routing Rebalance Co");
+    const admin = (await tokenFor(t.workspace, { scope: "cs:read cs:write cs:admin" })).access_token;
+    const id = await account(t, "Busy Queue");
+    const ids: Record<string, string> = {};
+    for (const p of ["P1", "P2", "P3", "P4"]) ids[p] = await ticket(t, id, `Ticket ${p}`, p, "billing", { assignee: "kim" });
+    await ok(admin, "configure_support", { routing: { rules: [{ category: "billing", agents: ["kim", "lee"] }], default_agents: [] } });
+
+    const plan = await ok<Routing>(t.token, "route_tickets", { strategy: "rebalance", dry_run: true, max_tickets_per_agent: 2 });
+    expect(plan.routed.map((r) => [r.ticket_id, r.from, r.to])).toEqual([
+      [ids.P4, "kim", "lee"],
+      [ids.P3, "kim", "lee"],
+    ]);
+    expect(plan.routed[0]?.reason).toMatch(/kim held 4 open tickets, over the capacity of 2/);
+    expect(plan.agent_utilization.find((a) => a.agent === "kim")).toMatchObject({ open_tickets: 2, over_capacity: false });
+    expect(await assignee(t, ids.P4 as string)).toBe("kim");
+
+    const rest = await apiCall(t.api, "/api/v1/tickets/routing", { method: "POST", body: JSON.stringify({ strategy: "rebalance", max_tickets_per_agent: 2 }) });
+    expect(rest.status).toBe(201);
+    expect(((await rest.json()) as Routing).applied).toBe(2);
+    expect(await assignee(t, ids.P4 as string)).toBe("lee");
+    expect(await assignee(t, ids.P1 as string)).toBe("kim");
+    // Balanced now: nothing to move.
+    expect((await ok<Routing>(t.token, "route_tickets", { strategy: "rebalance", max_tickets_per_agent: 2 })).routed).toEqual([]);
+  });
+});

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { PLAN_STATUSES } from "../db/onboarding";
 import { PLAN_STATUS_CHANGES } from "../db/onboarding-lifecycle";
+import { ROUTING_STRATEGIES } from "../db/ticket-routing";
+import { TICKET_PRIORITIES } from "../db/tickets";
 import { defineTool, READ_ONLY, type Tool, WRITE, unwrap } from "./define";
 import { plan } from "./onboarding";
 
@@ -172,4 +174,58 @@ export const updateOnboardingAutomationTool = defineTool({
   },
 });
 
-export const catalogGapTools: readonly Tool[] = [updateOnboardingPlanTool, analyzeOnboardingProcessTool, getOnboardingAutomationTool, updateOnboardingAutomationTool];
+const ticketPriority = oneOf(TICKET_PRIORITIES, "priority");
+const routingMove = z.object({
+  ticket_id: z.string(),
+  client_id: z.string(),
+  subject: z.string(),
+  priority: ticketPriority,
+  category: z.string(),
+  from: z.string().nullable(),
+  to: z.string(),
+  reason: z.string(),
+});
+
+export const routeTicketsTool = defineTool({
+  name: "route_tickets",
+  title: "Route or rebalance the ticket queue",
+  description:
+    "Work the real ticket queue with configure_support's routing rules. strategy auto: each unassigned open ticket (most urgent first: priority, breached or at risk, soonest SLA due) goes to the candidate of its category's rule (else the default agents) with the fewest open tickets, never to one holding max_tickets_per_agent or more; tickets nobody can take are listed with why. strategy rebalance: agents holding more than max_tickets_per_agent give up their lowest-priority tickets to candidates for those categories that are below it; returns the moves. dry_run returns the plan without assigning anything. Also returns the queue summary (open, unassigned after routing, SLA at risk and breached, by priority and category; narrowed by category/priority when given) and each agent's utilization from their open tickets.",
+  input: z.object({
+    strategy: oneOf(ROUTING_STRATEGIES, "strategy").default("auto"),
+    dry_run: z.boolean().default(false).describe("Return the plan without assigning anything"),
+    max_tickets_per_agent: z.number().int("max_tickets_per_agent must be a whole number").min(1, "max_tickets_per_agent is 1–500").max(500, "max_tickets_per_agent is 1–500").default(10),
+    category: z
+      .string()
+      .trim()
+      .min(1, "category must not be empty")
+      .max(60, "category is at most 60 characters")
+      .optional()
+      .describe("Only tickets of this category"),
+    priority: z.array(ticketPriority).max(4).optional().describe("Only tickets of these priorities"),
+  }),
+  output: z.object({
+    strategy: oneOf(ROUTING_STRATEGIES, "strategy"),
+    dry_run: z.boolean(),
+    applied: z.number().int().describe("Assignments written (0 on a dry run)"),
+    routed: z.array(routingMove).describe("Assignments (auto) or moves (rebalance), planned or applied"),
+    unrouted: z.array(z.object({ ticket_id: z.string(), priority: ticketPriority, category: z.string(), assignee: z.string().nullable(), reason: z.string() })),
+    queue_summary: z.object({
+      open_tickets: z.number().int(),
+      unassigned: z.number().int(),
+      sla_at_risk: z.number().int(),
+      sla_breached: z.number().int(),
+      by_priority: z.record(z.string(), z.number().int()),
+      by_category: z.record(z.string(), z.number().int()),
+    }),
+    agent_utilization: z.array(z.object({ agent: z.string(), open_tickets: z.number().int(), capacity: z.number().int(), utilization: z.number(), over_capacity: z.boolean() })),
+  }),
+  annotations: WRITE,
+  scope: "cs:write",
+  rest: { method: "POST", path: "/tickets/routing" },
+  async handler({ tenant, actor }, input) {
+    return unwrap(await tenant.routeTickets(input, actor));
+  },
+});
+
+export const catalogGapTools: readonly Tool[] = [updateOnboardingPlanTool, analyzeOnboardingProcessTool, getOnboardingAutomationTool, updateOnboardingAutomationTool, routeTicketsTool];
