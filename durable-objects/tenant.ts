@@ -103,6 +103,7 @@ import { openRenewalCheckpointTasks, type CheckpointRun } from "../src/db/mainte
 import { updatePlanStatus, type PlanStatusUpdate } from "../src/db/onboarding-lifecycle";
 import { analyzeOnboarding, type AnalysisOptions, type OnboardingAnalysis } from "../src/db/onboarding-analysis";
 import { routeTickets, type RouteOptions, type RoutingResult } from "../src/db/ticket-routing";
+import { cancelCampaign, listNewsletters, listReviews, updateInsight, type InsightChanges, type ReviewQuery } from "../src/db/catalog-verbs";
 import { openAutomationTaskCount, openOnboardingAutomationTasks, readAutomationSettings, writeAutomationSettings, type AutomationRun, type OnboardingAutomationSettings } from "../src/db/onboarding-automation";
 import { listTouchpoints, logTouchpoint, type NewTouchpoint, type Touchpoint, type TouchpointPage } from "../src/db/touchpoints";
 import { portfolioHealth, type PortfolioHealth } from "../src/db/portfolio";
@@ -2140,6 +2141,34 @@ export class TenantDO extends DurableObject<Env> {
           this.factsChanged(tx, touched_accounts);
           recordAudit(tx, { ...actor, action: "route_tickets", details: { strategy: options.strategy, applied: result.applied, moves: result.routed.map((m) => `${m.ticket_id}:${m.from ?? "-"}>${m.to}`) } });
         }
+        return result;
+      }),
+    );
+  }
+
+  updateProductInsight(id: string, changes: InsightChanges, actor: Actor): Outcome<ReturnType<typeof updateInsight>> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = updateInsight(tx, id, changes);
+        if (result.changed.length > 0) recordAudit(tx, { ...actor, action: "update_product_insight", targetId: id, details: { ...changes, changed: result.changed } });
+        return result;
+      }),
+    );
+  }
+
+  listBusinessReviews(query: ReviewQuery): Outcome<ReturnType<typeof listReviews>> {
+    return attempt(() => listReviews(this.db, query));
+  }
+
+  listNewsletters(query: { status?: CampaignStatus; limit: number; cursor?: string }): Outcome<ReturnType<typeof listNewsletters>> {
+    return attempt(() => listNewsletters(this.db, query));
+  }
+
+  cancelEmailCampaign(id: string, reason: string, actor: Actor): Outcome<ReturnType<typeof cancelCampaign>> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = cancelCampaign(tx, id, reason, actor.userId);
+        recordAudit(tx, { ...actor, action: "cancel_email_campaign", targetId: id, details: { reason, recipients: result.recipients_cancelled } });
         return result;
       }),
     );

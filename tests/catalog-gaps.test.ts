@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { campaignSendPlan } from "../src/db/email-sends";
+import * as schema from "../src/db/tenant-schema";
 import { apiCall, callTool, tokenFor } from "./support/worker";
 import { inTenant, newTeam, ok, refused, type Team } from "./support/work";
 
@@ -392,5 +394,134 @@ describe("route_tickets on the real queue", () => {
     expect(await assignee(t, ids.P1 as string)).toBe("kim");
     // Balanced now: nothing to move.
     expect((await ok<Routing>(t.token, "route_tickets", { strategy: "rebalance", max_tickets_per_agent: 2 })).routed).toEqual([]);
+  });
+});
+
+describe("small missing verbs", () => {
+  it("update_product_insight changes status, priority and title and links more feedback once", async () => {
+    const t = await newTeam("Insight Verbs Co");
+    const a = await account(t, "Insight A", { contract_value: 10_000 });
+    const b = await account(t, "Insight B", { contract_value: 25_000 });
+    const fa = (await ok<{ feedback: { feedback_id: string } }>(t.token, "submit_feedback", { client_id: a, kind: "feature_request", text: "Need SSO" })).feedback.feedback_id;
+    const fb = (await ok<{ feedback: { feedback_id: string } }>(t.token, "submit_feedback", { client_id: b, kind: "feature_request", text: "SSO please" })).feedback.feedback_id;
+    const created = await ok<{ insight: { insight_id: string; priority: string | null; arr: number } }>(t.token, "create_product_insight", { title: "SSO", category: "feature_request", feedback_ids: [fa] });
+    expect(created.insight.priority).toBeNull();
+    expect(created.insight.arr).toBe(10_000);
+
+    const updated = await ok<{ insight: { status: string; priority: string; title: string; feedback_ids: string[]; accounts: number; arr: number }; changed_fields: string[]; linked_feedback_ids: string[]; already_linked: string[] }>(
+      t.token,
+      "update_product_insight",
+      { insight_id: created.insight.insight_id, status: "planned", priority: "high", title: "SAML SSO", add_feedback_ids: [fa, fb] },
+    );
+    expect(updated.changed_fields).toEqual(["title", "status", "priority", "feedback_ids"]);
+    expect(updated.linked_feedback_ids).toEqual([fb]);
+    expect(updated.already_linked).toEqual([fa]);
+    expect(updated.insight).toMatchObject({ status: "planned", priority: "high", title: "SAML SSO", accounts: 2, arr: 35_000 });
+    expect(updated.insight.feedback_ids.sort()).toEqual([fa, fb].sort());
+
+    const same = await ok<{ changed_fields: string[]; insight: { priority: string } }>(t.token, "update_product_insight", { insight_id: created.insight.insight_id, priority: "high" });
+    expect(same.changed_fields).toEqual([]);
+    const listed = await ok<{ insights: { insight_id: string; priority: string | null }[] }>(t.token, "list_product_insights", { status: "planned" });
+    expect(listed.insights.map((i) => [i.insight_id, i.priority])).toEqual([[created.insight.insight_id, "high"]]);
+
+    expect(await refused(t.token, "update_product_insight", { insight_id: created.insight.insight_id, priority: "urgent" })).toMatch(/priority must be one of low, medium, high, critical/);
+    expect(await refused(t.token, "update_product_insight", { insight_id: created.insight.insight_id, add_feedback_ids: ["fb_missing"] })).toMatch(/add_feedback_ids\[0\]: no feedback fb_missing/);
+    expect(await refused(t.token, "update_product_insight", { insight_id: created.insight.insight_id })).toMatch(/name at least one of/);
+    expect(await refused(t.token, "update_product_insight", { insight_id: "ins_missing", status: "shipped" })).toMatch(/insight_id: no product insight/);
+    const rest = await apiCall(t.api, `/api/v1/product-insights/${created.insight.insight_id}`, { method: "PATCH", body: JSON.stringify({ status: "shipped" }) });
+    expect(rest.status).toBe(200);
+    expect(((await rest.json()) as { insight: { status: string } }).insight.status).toBe("shipped");
+  });
+
+  it("list_business_reviews filters by account, status and scheduled day", async () => {
+    const t = await newTeam("Review Verbs Co");
+    const a = await account(t, "Review A");
+    const b = await account(t, "Review B");
+    const schedule = async (clientId: string, days: number) =>
+      (await ok<{ review: { review_id: string } }>(t.token, "schedule_business_review", { client_id: clientId, review_type: "quarterly", scheduled_for: at(days), attendees: [{ name: "Jane", side: "customer" }], objectives: ["Goals"] })).review.review_id;
+    const a1 = await schedule(a, 3);
+    const a2 = await schedule(a, 40);
+    const b1 = await schedule(b, 10);
+    await ok(t.token, "record_business_review_outcome", { review_id: a1, summary: "Went well", held_at: new Date(Date.now() - 3_600_000).toISOString() });
+
+    type Reviews = { reviews: { review_id: string; client_name: string; status: string }[]; next_cursor: string | null };
+    const all = await ok<Reviews>(t.token, "list_business_reviews", {});
+    expect(all.reviews.map((r) => r.review_id)).toEqual([a2, b1, a1]);
+    expect((await ok<Reviews>(t.token, "list_business_reviews", { client_id: a })).reviews.map((r) => r.review_id)).toEqual([a2, a1]);
+    expect((await ok<Reviews>(t.token, "list_business_reviews", { status: "completed" })).reviews.map((r) => [r.review_id, r.client_name])).toEqual([[a1, "Review A"]]);
+    expect((await ok<Reviews>(t.token, "list_business_reviews", { from: day(5), to: day(20) })).reviews.map((r) => r.review_id)).toEqual([b1]);
+    const first = await ok<Reviews>(t.token, "list_business_reviews", { limit: 2 });
+    expect(first.reviews).toHaveLength(2);
+    const next = await ok<Reviews>(t.token, "list_business_reviews", { limit: 2, cursor: first.next_cursor });
+    expect(next.reviews.map((r) => r.review_id)).toEqual([a1]);
+    expect(next.next_cursor).toBeNull();
+    expect(await refused(t.token, "list_business_reviews", { from: day(20), to: day(5) })).toMatch(/from .* is after to/);
+    expect(await refused(t.token, "list_business_reviews", { status: "held" })).toMatch(/status must be one of scheduled, completed/);
+    const rest = await apiCall(t.api, `/api/v1/business-reviews?client_id=${b}`);
+    expect(rest.status).toBe(200);
+    expect(((await rest.json()) as Reviews).reviews.map((r) => r.review_id)).toEqual([b1]);
+  });
+
+  it("list_newsletters and cancel_email_campaign", async () => {
+    const t = await newTeam("Campaign Verbs Co");
+    const a = await account(t, "Mail A", { tier: "enterprise" });
+    await inTenant(t.tenantId, (db) => {
+      const now = new Date().toISOString();
+      db.insert(schema.contacts)
+        .values({ id: `ct_${a}`, accountId: a, externalId: null, name: "Jo Reader", email: "jo@mail-a.example", title: null, role: "user", isPrimary: false, status: "active", createdAt: now, updatedAt: now })
+        .run();
+    });
+    const section = [{ type: "tip", title: "Tip", content: "Use saved views." }];
+    const n1 = (await ok<{ newsletter: { newsletter_id: string } }>(t.token, "create_newsletter", { name: "March", subject: "News", sections: section })).newsletter.newsletter_id;
+    const n2 = (await ok<{ newsletter: { newsletter_id: string } }>(t.token, "create_newsletter", { name: "April", subject: "News", sections: section, scheduled_send: at(5), target_tiers: ["enterprise"] })).newsletter.newsletter_id;
+    type Newsletters = { newsletters: { newsletter_id: string; status: string; recipient_count: number; target_tiers: string[] | null }[]; next_cursor: string | null };
+    const listed = await ok<Newsletters>(t.token, "list_newsletters", {});
+    expect(listed.newsletters.map((n) => [n.newsletter_id, n.status])).toEqual([
+      [n2, "scheduled"],
+      [n1, "not_sent"],
+    ]);
+    expect(listed.newsletters[0]).toMatchObject({ recipient_count: 1, target_tiers: ["enterprise"] });
+    expect((await ok<Newsletters>(t.token, "list_newsletters", { status: "not_sent" })).newsletters.map((n) => n.newsletter_id)).toEqual([n1]);
+    const paged = await ok<Newsletters>(t.token, "list_newsletters", { limit: 1 });
+    expect((await ok<Newsletters>(t.token, "list_newsletters", { limit: 1, cursor: paged.next_cursor })).newsletters.map((n) => n.newsletter_id)).toEqual([n1]);
+
+    const scheduled = await ok<{ campaign: { campaign_id: string; status: string } }>(t.token, "create_email_campaign", {
+      name: "Later",
+      template_type: "product_update",
+      subject: "Hi {{client_name}}",
+      body: "Hello {{first_name}}",
+      client_ids: [a],
+      scheduled_send_time: at(3),
+    });
+    expect(scheduled.campaign.status).toBe("scheduled");
+    const cancelled = await ok<{ campaign: { status: string; status_reason: string }; previous_status: string; recipients_cancelled: number }>(t.token, "cancel_email_campaign", {
+      campaign_id: scheduled.campaign.campaign_id,
+      reason: "Launch moved",
+    });
+    expect(cancelled).toMatchObject({ previous_status: "scheduled", recipients_cancelled: 1, campaign: { status: "cancelled" } });
+    expect(cancelled.campaign.status_reason).toMatch(/Launch moved/);
+    const shown = await ok<{ campaign: { status: string }; recipients: { status: string }[] }>(t.token, "get_campaign", { campaign_id: scheduled.campaign.campaign_id });
+    expect(shown.campaign.status).toBe("cancelled");
+    expect(shown.recipients.map((r) => r.status)).toEqual(["cancelled"]);
+    expect((await ok<{ campaigns: { campaign_id: string }[] }>(t.token, "list_campaigns", { status: "cancelled" })).campaigns.map((c) => c.campaign_id)).toEqual([scheduled.campaign.campaign_id]);
+
+    // Cancelling again answers with the current state; so does cancelling one not scheduled.
+    expect(await refused(t.token, "cancel_email_campaign", { campaign_id: scheduled.campaign.campaign_id, reason: "again" })).toMatch(/already cancelled \(cancelled by .*Launch moved\); nothing was changed/);
+    const immediate = await ok<{ campaign: { campaign_id: string; status: string } }>(t.token, "create_email_campaign", { name: "Now", template_type: "product_update", subject: "Hi", body: "Hello", client_ids: [a], send_immediately: true });
+    expect(await refused(t.token, "cancel_email_campaign", { campaign_id: immediate.campaign.campaign_id, reason: "x" })).toMatch(/is not_sent .*only a scheduled campaign can be cancelled/);
+    expect(await refused(t.token, "cancel_email_campaign", { campaign_id: "cmp_missing", reason: "x" })).toMatch(/campaign_id: no campaign/);
+    expect(await refused(t.token, "cancel_email_campaign", { campaign_id: immediate.campaign.campaign_id, reason: "" })).toMatch(/reason must not be empty/);
+    // A cancelled campaign is never sent: SendGrid's send plan refuses it.
+    const planError = await inTenant(t.tenantId, (db) => {
+      try {
+        campaignSendPlan(db, scheduled.campaign.campaign_id);
+        return null;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
+    expect(planError).toMatch(/was cancelled \(cancelled by .*Launch moved\); nothing was sent/);
+    const rest = await apiCall(t.api, `/api/v1/campaigns/${scheduled.campaign.campaign_id}/cancel`, { method: "POST", body: JSON.stringify({ reason: "again" }) });
+    expect(rest.status).toBe(409);
   });
 });

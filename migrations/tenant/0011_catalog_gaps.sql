@@ -13,4 +13,5 @@ CREATE TABLE `onboarding_plan_status_changes` (
 );
 --> statement-breakpoint
 CREATE INDEX `onboarding_plan_status_changes_by_plan` ON `onboarding_plan_status_changes` (`plan_id`,`changed_at`);--> statement-breakpoint
-CREATE INDEX `onboarding_plan_status_changes_by_time` ON `onboarding_plan_status_changes` (`to_status`,`changed_at`);
+CREATE INDEX `onboarding_plan_status_changes_by_time` ON `onboarding_plan_status_changes` (`to_status`,`changed_at`);--> statement-breakpoint
+ALTER TABLE `product_insights` ADD `priority` text;

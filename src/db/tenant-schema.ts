@@ -755,6 +755,8 @@ export const productInsights = sqliteTable(
     description: text("description").notNull(),
     category: text("category", { enum: ["feature_request", "bug", "usability", "performance", "integration", "other"] }).notNull(),
     status: text("status", { enum: ["new", "planned", "in_progress", "shipped", "declined"] }).notNull(),
+    /** low, medium, high or critical; null until someone sets it (update_product_insight). */
+    priority: text("priority", { enum: ["low", "medium", "high", "critical"] }),
     /** The theme it came from (get_feedback_insights), if any. */
     theme: text("theme"),
     createdBy: text("created_by").notNull(),
@@ -797,7 +799,7 @@ export const campaigns = sqliteTable(
     senderEmail: text("sender_email"),
     /** JSON: {kind: "client_ids"|"segment"|"tier"|"workflow", ...}. */
     target: text("target").notNull(),
-    status: text("status", { enum: ["not_sent", "scheduled", "sent"] }).notNull(),
+    status: text("status", { enum: ["not_sent", "scheduled", "sent", "cancelled"] }).notNull(),
     statusReason: text("status_reason"),
     scheduledFor: text("scheduled_for"),
     recipientCount: integer("recipient_count").notNull(),
@@ -824,7 +826,7 @@ export const campaignRecipients = sqliteTable(
     body: text("body").notNull(),
     /** JSON array of the tokens this recipient had no value for (rendered empty). */
     missingTokens: text("missing_tokens").notNull(),
-    status: text("status", { enum: ["not_sent", "scheduled", "sent"] }).notNull(),
+    status: text("status", { enum: ["not_sent", "scheduled", "sent", "cancelled"] }).notNull(),
   },
   (table) => [primaryKey({ columns: [table.campaignId, table.contactId] }), index("campaign_recipients_by_account").on(table.accountId)],
 );
@@ -944,7 +946,7 @@ export const newsletters = sqliteTable("newsletters", {
   audience: text("audience").notNull(),
   recipientCount: integer("recipient_count").notNull(),
   accountCount: integer("account_count").notNull(),
-  status: text("status", { enum: ["not_sent", "scheduled", "sent"] }).notNull(),
+  status: text("status", { enum: ["not_sent", "scheduled", "sent", "cancelled"] }).notNull(),
   statusReason: text("status_reason"),
   scheduledFor: text("scheduled_for"),
   recurrence: text("recurrence"),

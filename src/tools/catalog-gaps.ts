@@ -1,9 +1,14 @@
 import { z } from "zod";
+import { INSIGHT_PRIORITIES } from "../db/catalog-verbs";
+import { INSIGHT_STATUSES } from "../db/feedback-intel";
 import { PLAN_STATUSES } from "../db/onboarding";
 import { PLAN_STATUS_CHANGES } from "../db/onboarding-lifecycle";
 import { ROUTING_STRATEGIES } from "../db/ticket-routing";
 import { TICKET_PRIORITIES } from "../db/tickets";
 import { defineTool, READ_ONLY, type Tool, WRITE, unwrap } from "./define";
+import { campaign, review } from "./communication";
+import { insight } from "./feedback";
+import { clientId, isoDate } from "./fields";
 import { plan } from "./onboarding";
 
 /**
@@ -228,4 +233,125 @@ export const routeTicketsTool = defineTool({
   },
 });
 
-export const catalogGapTools: readonly Tool[] = [updateOnboardingPlanTool, analyzeOnboardingProcessTool, getOnboardingAutomationTool, updateOnboardingAutomationTool, routeTicketsTool];
+const cursor = z.string().min(1).max(500).optional().describe("next_cursor from the previous page");
+const pageLimit = z.number().int("limit must be a whole number").min(1, "limit is 1–200").max(200, "limit is 1–200").default(50);
+const insightId = idOf("insight_id", "create_product_insight or list_product_insights");
+const campaignId = idOf("campaign_id", "create_email_campaign or list_campaigns");
+const feedbackId = idOf("feedback id", "list_feedback");
+
+export const updateProductInsightTool = defineTool({
+  name: "update_product_insight",
+  title: "Update a product insight",
+  description:
+    "Change a product insight's status (new, planned, in_progress, shipped, declined), priority (low, medium, high, critical), title or description, and link more supporting feedback (add_feedback_ids; feedback already linked is reported, not linked twice). The supporting accounts and ARR are recounted from the linked feedback. Changing nothing answers with the insight as it is and changed_fields empty.",
+  input: z
+    .object({
+      insight_id: insightId,
+      title: text("title", 200).optional(),
+      description: z.string().trim().max(5000, "description is at most 5000 characters").optional(),
+      status: oneOf(INSIGHT_STATUSES, "status").optional(),
+      priority: oneOf(INSIGHT_PRIORITIES, "priority").optional(),
+      add_feedback_ids: z.array(feedbackId).min(1, "add_feedback_ids: give at least one id, or leave it out").max(500, "add_feedback_ids holds at most 500 ids").optional(),
+    })
+    .refine(({ insight_id: _id, ...changes }) => Object.values(changes).some((value) => value !== undefined), "name at least one of title, description, status, priority, add_feedback_ids to change"),
+  output: z.object({
+    insight,
+    changed_fields: z.array(z.string()),
+    linked_feedback_ids: z.array(z.string()).describe("Feedback newly linked by this call"),
+    already_linked: z.array(z.string()).describe("Feedback in add_feedback_ids that was linked before"),
+  }),
+  annotations: { ...WRITE, idempotentHint: true },
+  scope: "cs:write",
+  rest: { method: "PATCH", path: "/product-insights/{insight_id}" },
+  async handler({ tenant, actor }, { insight_id, ...changes }) {
+    const result = unwrap(await tenant.updateProductInsight(insight_id, changes, actor));
+    return { insight: result.insight, changed_fields: result.changed, linked_feedback_ids: result.linked_feedback_ids, already_linked: result.already_linked };
+  },
+});
+
+export const listBusinessReviewsTool = defineTool({
+  name: "list_business_reviews",
+  title: "List business reviews",
+  description:
+    "Executive business reviews, latest scheduled first: by account (client_id), status (scheduled or completed) and the day they are scheduled for (from/to, inclusive). Each with its attendees, agenda, objectives and, once held, summary, rating and next review date.",
+  input: z.object({
+    client_id: clientId.optional(),
+    status: oneOf(["scheduled", "completed"] as const, "status").optional(),
+    from: isoDate.optional().describe("Scheduled on or after this day"),
+    to: isoDate.optional().describe("Scheduled on or before this day"),
+    limit: pageLimit,
+    cursor,
+  }),
+  output: z.object({ reviews: z.array(review.extend({ client_name: z.string() })), next_cursor: z.string().nullable() }),
+  annotations: READ_ONLY,
+  scope: "cs:read",
+  rest: { method: "GET", path: "/business-reviews" },
+  async handler({ tenant }, input) {
+    return unwrap(await tenant.listBusinessReviews(input));
+  },
+});
+
+const newsletterStatus = oneOf(["not_sent", "scheduled", "sent", "cancelled"] as const, "status");
+
+export const listNewslettersTool = defineTool({
+  name: "list_newsletters",
+  title: "List newsletters",
+  description:
+    "Newsletter editions, newest first, with their sections, audience (tiers, excluded accounts), recipient and account counts, schedule and recurrence. status sent means handed to SendGrid (send_newsletter; sendgrid_job_id names the job); not_sent and scheduled editions are recorded only.",
+  input: z.object({ status: newsletterStatus.optional(), limit: pageLimit, cursor }),
+  output: z.object({
+    newsletters: z.array(
+      z.object({
+        newsletter_id: z.string(),
+        name: z.string(),
+        subject: z.string(),
+        sections: z.array(z.object({ type: z.string(), title: z.string(), content: z.string() })),
+        target_tiers: z.array(z.string()).nullable(),
+        exclude_client_ids: z.array(z.string()),
+        recipient_count: z.number().int(),
+        account_count: z.number().int(),
+        status: newsletterStatus,
+        status_reason: z.string().nullable(),
+        scheduled_for: z.string().nullable(),
+        recurrence: z.string().nullable(),
+        created_by: z.string(),
+        created_at: z.string(),
+        sendgrid_job_id: z.string().nullable(),
+      }),
+    ),
+    next_cursor: z.string().nullable(),
+  }),
+  annotations: READ_ONLY,
+  scope: "cs:read",
+  rest: { method: "GET", path: "/newsletters" },
+  async handler({ tenant }, input) {
+    return unwrap(await tenant.listNewsletters(input));
+  },
+});
+
+export const cancelEmailCampaignTool = defineTool({
+  name: "cancel_email_campaign",
+  title: "Cancel a scheduled email campaign",
+  description:
+    "Cancel a scheduled campaign that has not been sent: the campaign and its recipients become cancelled with the reason, and send_campaign refuses it afterwards. A campaign already sent or handed to SendGrid, one already cancelled, or one recorded for immediate sending is refused with its current state.",
+  input: z.object({ campaign_id: campaignId, reason: text("reason", 1000) }),
+  output: z.object({ campaign, previous_status: z.string(), recipients_cancelled: z.number().int() }),
+  annotations: { ...WRITE, destructiveHint: true },
+  scope: "cs:write",
+  rest: { method: "POST", path: "/campaigns/{campaign_id}/cancel" },
+  async handler({ tenant, actor }, { campaign_id, reason }) {
+    return unwrap(await tenant.cancelEmailCampaign(campaign_id, reason, actor));
+  },
+});
+
+export const catalogGapTools: readonly Tool[] = [
+  updateOnboardingPlanTool,
+  analyzeOnboardingProcessTool,
+  getOnboardingAutomationTool,
+  updateOnboardingAutomationTool,
+  routeTicketsTool,
+  updateProductInsightTool,
+  listBusinessReviewsTool,
+  listNewslettersTool,
+  cancelEmailCampaignTool,
+];
