@@ -68,7 +68,7 @@ describe("onboarding plan lifecycle", () => {
 
     // Milestones of a held plan do not change.
     const blockedEdit = await refused(team.token, "update_onboarding_milestone", { milestone_id: created.milestones[0]?.milestone_id, status: "completed" });
-    expect(blockedEdit).toMatch(/on_hold/);
+    expect(blockedEdit).toMatch(/is on hold; its milestones do not change until it is resumed with update_onboarding_plan/);
 
     // Pretend the hold began 4 days ago, then resume: the open milestones move 4 days later.
     await inTenant(team.tenantId, (_db, state) => {
