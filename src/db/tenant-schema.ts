@@ -755,13 +755,13 @@ export const productInsights = sqliteTable(
     description: text("description").notNull(),
     category: text("category", { enum: ["feature_request", "bug", "usability", "performance", "integration", "other"] }).notNull(),
     status: text("status", { enum: ["new", "planned", "in_progress", "shipped", "declined"] }).notNull(),
-    /** low, medium, high or critical; null until someone sets it (update_product_insight). */
-    priority: text("priority", { enum: ["low", "medium", "high", "critical"] }),
     /** The theme it came from (get_feedback_insights), if any. */
     theme: text("theme"),
     createdBy: text("created_by").notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
+    /** low, medium, high or critical; null until someone sets it (update_product_insight). Last, as ALTER TABLE adds it. */
+    priority: text("priority", { enum: ["low", "medium", "high", "critical"] }),
   },
   (table) => [index("product_insights_by_status").on(table.status, table.createdAt)],
 );

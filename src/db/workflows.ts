@@ -171,7 +171,14 @@ export function runWorkflows(db: TenantDb, accountIds: readonly string[] | null,
   if (rows.length === 0) return [];
   const compiled: { workflow: Workflow; createdAt: string; predicate: engine.SegmentPredicate | null }[] = [];
   for (const row of rows) {
-    const workflow = toWorkflow(row);
+    let workflow: Workflow;
+    try {
+      workflow = toWorkflow(row);
+    } catch (error) {
+      // A stored row that is not JSON (a hand-edited or restored table) skips its workflow; it must not stop the write.
+      if (error instanceof SyntaxError) continue;
+      throw error;
+    }
     if (options.triggers && !options.triggers.includes(workflow.trigger.type)) continue;
     let predicate: engine.SegmentPredicate | null = null;
     if (workflow.conditions) {
