@@ -101,6 +101,11 @@ import { open as openSealed, rootKeyId, rootKeys, seal, sealedKeyId } from "../s
 import type { InboundEvent, ProviderName } from "../src/integrations/provider";
 import { sendAll } from "../src/queues/messages";
 import { openRenewalCheckpointTasks, type CheckpointRun } from "../src/db/maintenance";
+import { updatePlanStatus, type PlanStatusUpdate } from "../src/db/onboarding-lifecycle";
+import { analyzeOnboarding, type AnalysisOptions, type OnboardingAnalysis } from "../src/db/onboarding-analysis";
+import { routeTickets, type RouteOptions, type RoutingResult } from "../src/db/ticket-routing";
+import { cancelCampaign, listNewsletters, listReviews, updateInsight, type InsightChanges, type ReviewQuery } from "../src/db/catalog-verbs";
+import { openAutomationTaskCount, openOnboardingAutomationTasks, readAutomationSettings, writeAutomationSettings, type AutomationRun, type OnboardingAutomationSettings } from "../src/db/onboarding-automation";
 import { listTouchpoints, logTouchpoint, type NewTouchpoint, type Touchpoint, type TouchpointPage } from "../src/db/touchpoints";
 import { portfolioHealth, type PortfolioHealth } from "../src/db/portfolio";
 import { ReadCache } from "../src/db/read-cache";
@@ -395,6 +400,8 @@ export class TenantDO extends DurableObject<Env> {
         recordAudit(tx, { ...actor, action: "register_client", targetId: account.client_id, details: { ...input } });
         this.attachUsage(tx, [{ id: account.client_id, externalId: account.external_id }]);
         runPlaybooks(tx, new Date(), [account.client_id]);
+        // A new account may already be in a workflow's window (a renewal within N days).
+        runWorkflows(tx, [account.client_id], new Date());
         return account;
       }),
     );
@@ -414,6 +421,7 @@ export class TenantDO extends DurableObject<Env> {
           created.push({ id: registered.client_id, externalId: registered.external_id });
         }
         this.attachUsage(tx, created);
+        runWorkflows(tx, created.map((a) => a.id), new Date());
         recordAudit(tx, { ...actor, action: "register_accounts", details: { count: inputs.length } });
         return inputs.length;
       }),
@@ -596,6 +604,8 @@ export class TenantDO extends DurableObject<Env> {
     health: RecomputeResult;
     playbooks: RunResult["totals"];
     renewalCheckpoints: CheckpointRun;
+    onboardingAutomation: AutomationRun;
+    workflowsFired: number;
     purgedEvents: number;
   }> {
     const { config } = this.healthModel();
@@ -613,6 +623,9 @@ export class TenantDO extends DurableObject<Env> {
     await this.markHealthEpoch();
     const playbooks = this.runAllPlaybooks().totals;
     const renewalCheckpoints = this.db.transaction((tx) => openRenewalCheckpointTasks(tx, now));
+    const onboardingAutomation = this.db.transaction((tx) => openOnboardingAutomationTasks(tx, now));
+    // Time-based workflow triggers: a renewal entering its window fires with no data change.
+    const timedWorkflows = this.db.transaction((tx) => runWorkflows(tx, null, now, { triggers: ["renewal_window"] })).length;
     let purgedEvents = 0;
     for (;;) {
       const purge = this.purgeExpiredEvents(now);
@@ -628,13 +641,14 @@ export class TenantDO extends DurableObject<Env> {
         scored: recompute.scored,
         accounts: recompute.accounts,
         newly_breached_accounts: slaBreached,
-        tasks_opened: playbooks.created + renewalCheckpoints.opened,
+        tasks_opened: playbooks.created + renewalCheckpoints.opened + onboardingAutomation.overdue_milestone_tasks + onboardingAutomation.stalled_plan_tasks,
+        workflows_fired: timedWorkflows,
         purged_events: purgedEvents,
         requeued_deliveries: integrations.requeued,
         purged_webhook_receipts: integrations.purgedReceipts,
       },
     });
-    return { health: recompute, playbooks, renewalCheckpoints, purgedEvents };
+    return { health: recompute, playbooks, renewalCheckpoints, onboardingAutomation, workflowsFired: timedWorkflows, purgedEvents };
   }
 
   // --- touchpoints ---
@@ -2099,6 +2113,91 @@ export class TenantDO extends DurableObject<Env> {
   /** The SendGrid progress of a campaign or newsletter, or null when it was not sent through SendGrid. */
   emailSendProgress(kind: "campaign" | "newsletter", id: string): Outcome<SendProgress | null> {
     return attempt(() => sendProgressFor(this.db, kind, id));
+  }
+
+  // --- catalog gaps ---
+
+  /** Puts an onboarding plan on hold, resumes it or cancels it, with the reason (update_onboarding_plan). */
+  updateOnboardingPlan(planId: string, update: PlanStatusUpdate, actor: Actor): Outcome<ReturnType<typeof updatePlanStatus>> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = updatePlanStatus(tx, planId, update, actor.userId);
+        recordAudit(tx, { ...actor, action: "update_onboarding_plan", targetId: planId, details: { ...update, from: result.previous_status } });
+        return result;
+      }),
+    );
+  }
+
+  /** The onboarding process over a period from the real plans (analyze_onboarding_process). */
+  analyzeOnboardingProcess(options: AnalysisOptions): Outcome<OnboardingAnalysis> {
+    return attempt(() => analyzeOnboarding(this.db, options, (accountId, asOf) => this.usageFirstValue(accountId, asOf)));
+  }
+
+  /** The onboarding automation's settings and the tasks it has open. */
+  onboardingAutomation(): Outcome<ReturnType<typeof readAutomationSettings> & { open_tasks: number }> {
+    return attempt(() => ({ ...readAutomationSettings(this.db), open_tasks: openAutomationTaskCount(this.db) }));
+  }
+
+  updateOnboardingAutomation(changes: Partial<OnboardingAutomationSettings>, actor: Actor): Outcome<ReturnType<typeof readAutomationSettings> & { open_tasks: number }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const saved = writeAutomationSettings(tx, changes, actor.userId);
+        recordAudit(tx, { ...actor, action: "update_onboarding_automation", details: { ...changes } });
+        return { ...saved, open_tasks: openAutomationTaskCount(tx) };
+      }),
+    );
+  }
+
+  /** Routes unassigned open tickets, or rebalances agents over capacity (route_tickets); a dry run writes nothing. */
+  routeTickets(options: RouteOptions, actor: Actor): Outcome<Omit<RoutingResult, "touched_accounts">> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const { touched_accounts, ...result } = routeTickets(tx, options, actor.userId);
+        if (!options.dry_run && result.applied > 0) {
+          this.factsChanged(tx, touched_accounts);
+          recordAudit(tx, { ...actor, action: "route_tickets", details: { strategy: options.strategy, applied: result.applied, moves: result.routed.map((m) => `${m.ticket_id}:${m.from ?? "-"}>${m.to}`) } });
+        }
+        return result;
+      }),
+    );
+  }
+
+  updateProductInsight(id: string, changes: InsightChanges, actor: Actor): Outcome<ReturnType<typeof updateInsight>> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = updateInsight(tx, id, changes);
+        if (result.changed.length > 0) recordAudit(tx, { ...actor, action: "update_product_insight", targetId: id, details: { ...changes, changed: result.changed } });
+        return result;
+      }),
+    );
+  }
+
+  listBusinessReviews(query: ReviewQuery): Outcome<ReturnType<typeof listReviews>> {
+    return attempt(() => listReviews(this.db, query));
+  }
+
+  listNewsletters(query: { status?: CampaignStatus; limit: number; cursor?: string }): Outcome<ReturnType<typeof listNewsletters>> {
+    return attempt(() => listNewsletters(this.db, query));
+  }
+
+  cancelEmailCampaign(id: string, reason: string, actor: Actor): Outcome<ReturnType<typeof cancelCampaign>> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = cancelCampaign(tx, id, reason, actor.userId);
+        recordAudit(tx, { ...actor, action: "cancel_email_campaign", targetId: id, details: { reason, recipients: result.recipients_cancelled } });
+        return result;
+      }),
+    );
+  }
+
+  /** Usage's first value for an account, from the engagement engine (as onboardingProgress reads it). */
+  private usageFirstValue(accountId: string, asOf: string): UsageFirstValue {
+    const sql = this.storage.sql;
+    const row = milestoneAccount(sql, accountId);
+    if (!row) return { status: "no_data", reached_on: null, definition: "no usage recorded" };
+    const result = milestonesForAccounts(sql, [row], asOf, readFeatureCatalog(sql), engagement.STANDARD_MILESTONES);
+    const ttfv = result.accounts[0]?.time_to_first_value;
+    return ttfv ? { status: ttfv.status, reached_on: ttfv.reached_on, definition: ttfv.definition } : { status: "no_data", reached_on: null, definition: "no usage recorded" };
   }
 }
 

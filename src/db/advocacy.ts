@@ -219,7 +219,7 @@ export interface BusinessReview {
 
 type ReviewRow = typeof businessReviews.$inferSelect;
 
-function toReview(row: ReviewRow): BusinessReview {
+export function toReview(row: ReviewRow): BusinessReview {
   return {
     review_id: row.id,
     client_id: row.accountId,

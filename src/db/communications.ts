@@ -268,7 +268,7 @@ export interface RenderedRecipient {
   status: CampaignStatus;
 }
 
-export type CampaignStatus = "not_sent" | "scheduled" | "sent";
+export type CampaignStatus = "not_sent" | "scheduled" | "sent" | "cancelled";
 
 export interface Campaign {
   campaign_id: string;

@@ -81,6 +81,7 @@ export function campaignSendPlan(db: TenantDb, campaignId: string): SendPlan {
   const campaign = db.select().from(campaigns).where(eq(campaigns.id, campaignId)).get();
   if (!campaign) throw new AccountError("not_found", `campaign_id: no campaign "${campaignId}" in this workspace; list_campaigns shows the ids.`);
   alreadySent(db, "campaign", campaignId);
+  if (campaign.status === "cancelled") throw new AccountError("conflict", `campaign_id: campaign "${campaignId}" was cancelled (${campaign.statusReason ?? "no reason recorded"}); nothing was sent. Create a new campaign to send it.`);
   const rows = db.select().from(campaignRecipients).where(eq(campaignRecipients.campaignId, campaignId)).orderBy(asc(campaignRecipients.accountId), asc(campaignRecipients.email)).all();
   const bad = suppressedEmails(db, rows.map((r) => r.email));
   const recipients = rows

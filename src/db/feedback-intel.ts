@@ -392,6 +392,7 @@ export interface ProductInsight {
   description: string;
   category: string;
   status: string;
+  priority: string | null;
   theme: string | null;
   created_by: string;
   created_at: string;
@@ -401,7 +402,7 @@ export interface ProductInsight {
   arr: number;
 }
 
-function insightSupport(db: TenantDb, id: string): { feedback_ids: string[]; accounts: number; arr: number } {
+export function insightSupport(db: TenantDb, id: string): { feedback_ids: string[]; accounts: number; arr: number } {
   const rows = db.all<{ feedback_id: string; account_id: string; arr: number }>(sql`
     SELECT l.feedback_id, f.account_id, a.contract_value AS arr FROM product_insight_feedback l
     JOIN feedback f ON f.id = l.feedback_id JOIN accounts a ON a.id = f.account_id
@@ -433,6 +434,7 @@ export function createInsight(db: TenantDb, input: NewInsight, actor: string, no
     description: input.description,
     category: input.category,
     status: input.status,
+    priority: null,
     theme: input.theme ?? null,
     created_by: actor,
     created_at: at,
@@ -450,10 +452,10 @@ export function listInsights(
   if (query.client_id) {
     parts.push(sql`id IN (SELECT l.insight_id FROM product_insight_feedback l JOIN feedback f ON f.id = l.feedback_id WHERE f.account_id = ${query.client_id})`);
   }
-  const rows = db.all<{ id: string; title: string; description: string; category: string; status: string; theme: string | null; created_by: string; created_at: string }>(sql`
-    SELECT id, title, description, category, status, theme, created_by, created_at FROM product_insights WHERE ${sql.join(parts, sql` AND `)}`);
+  const rows = db.all<{ id: string; title: string; description: string; category: string; status: string; priority: string | null; theme: string | null; created_by: string; created_at: string }>(sql`
+    SELECT id, title, description, category, status, priority, theme, created_by, created_at FROM product_insights WHERE ${sql.join(parts, sql` AND `)}`);
   return rows
-    .map((r) => ({ insight_id: r.id, title: r.title, description: r.description, category: r.category, status: r.status, theme: r.theme, created_by: r.created_by, created_at: r.created_at, ...insightSupport(db, r.id) }))
+    .map((r) => ({ insight_id: r.id, title: r.title, description: r.description, category: r.category, status: r.status, priority: r.priority, theme: r.theme, created_by: r.created_by, created_at: r.created_at, ...insightSupport(db, r.id) }))
     .sort((a, b) => b.arr - a.arr || b.feedback_ids.length - a.feedback_ids.length || a.insight_id.localeCompare(b.insight_id))
     .slice(0, query.limit);
 }

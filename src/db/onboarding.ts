@@ -10,7 +10,7 @@ import { onboardingMilestones, onboardingPlans } from "./tenant-schema";
 
 export const COMPLEXITIES = ["low", "medium", "high"] as const;
 export const MILESTONE_STATUSES = ["not_started", "in_progress", "completed", "blocked", "skipped"] as const;
-export const PLAN_STATUSES = ["in_progress", "completed", "cancelled"] as const;
+export const PLAN_STATUSES = ["in_progress", "on_hold", "completed", "cancelled"] as const;
 export const OWNER_ROLES = ["csm", "customer_admin", "trainer", "solutions_engineer", "executive_sponsor"] as const;
 export type Complexity = (typeof COMPLEXITIES)[number];
 export type MilestoneStatus = (typeof MILESTONE_STATUSES)[number];
@@ -476,6 +476,9 @@ export function updateMilestone(
   if (!row) throw new AccountError("not_found", `No onboarding milestone with milestone_id "${milestoneId}" in this workspace; get_onboarding_progress lists a plan's milestones.`);
   const plan = db.select().from(onboardingPlans).where(eq(onboardingPlans.id, row.planId)).get() as PlanRow;
   const today = todayOf(now);
+  if (plan.status === "on_hold") {
+    throw new AccountError("conflict", `milestone_id: plan ${plan.id} is on hold; its milestones do not change until it is resumed with update_onboarding_plan (status in_progress).`);
+  }
   if (plan.status !== "in_progress") {
     throw new AccountError(
       "conflict",

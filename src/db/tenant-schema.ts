@@ -530,7 +530,7 @@ export const onboardingPlans = sqliteTable(
     goals: text("goals").notNull(),
     /** JSON array of strings. */
     successCriteria: text("success_criteria").notNull(),
-    status: text("status", { enum: ["in_progress", "completed", "cancelled"] }).notNull(),
+    status: text("status", { enum: ["in_progress", "on_hold", "completed", "cancelled"] }).notNull(),
     startDate: text("start_date").notNull(),
     targetDate: text("target_date").notNull(),
     timeToValueTargetDays: integer("time_to_value_target_days").notNull(),
@@ -762,6 +762,8 @@ export const productInsights = sqliteTable(
     createdBy: text("created_by").notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
+    /** low, medium, high or critical; null until someone sets it (update_product_insight). Last, as ALTER TABLE adds it. */
+    priority: text("priority", { enum: ["low", "medium", "high", "critical"] }),
   },
   (table) => [index("product_insights_by_status").on(table.status, table.createdAt)],
 );
@@ -799,7 +801,7 @@ export const campaigns = sqliteTable(
     senderEmail: text("sender_email"),
     /** JSON: {kind: "client_ids"|"segment"|"tier"|"workflow", ...}. */
     target: text("target").notNull(),
-    status: text("status", { enum: ["not_sent", "scheduled", "sent"] }).notNull(),
+    status: text("status", { enum: ["not_sent", "scheduled", "sent", "cancelled"] }).notNull(),
     statusReason: text("status_reason"),
     scheduledFor: text("scheduled_for"),
     recipientCount: integer("recipient_count").notNull(),
@@ -826,7 +828,7 @@ export const campaignRecipients = sqliteTable(
     body: text("body").notNull(),
     /** JSON array of the tokens this recipient had no value for (rendered empty). */
     missingTokens: text("missing_tokens").notNull(),
-    status: text("status", { enum: ["not_sent", "scheduled", "sent"] }).notNull(),
+    status: text("status", { enum: ["not_sent", "scheduled", "sent", "cancelled"] }).notNull(),
   },
   (table) => [primaryKey({ columns: [table.campaignId, table.contactId] }), index("campaign_recipients_by_account").on(table.accountId)],
 );
@@ -946,7 +948,7 @@ export const newsletters = sqliteTable("newsletters", {
   audience: text("audience").notNull(),
   recipientCount: integer("recipient_count").notNull(),
   accountCount: integer("account_count").notNull(),
-  status: text("status", { enum: ["not_sent", "scheduled", "sent"] }).notNull(),
+  status: text("status", { enum: ["not_sent", "scheduled", "sent", "cancelled"] }).notNull(),
   statusReason: text("status_reason"),
   scheduledFor: text("scheduled_for"),
   recurrence: text("recurrence"),
@@ -1130,4 +1132,28 @@ export const emailSends = sqliteTable(
     createdAt: text("created_at").notNull(),
   },
   (table) => [index("email_sends_by_source").on(table.sourceKind, table.sourceId)],
+);
+
+// --- catalog gaps ---
+
+/** Each time an onboarding plan was put on hold, resumed or cancelled, with the reason given. */
+export const onboardingPlanStatusChanges = sqliteTable(
+  "onboarding_plan_status_changes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    planId: text("plan_id")
+      .notNull()
+      .references(() => onboardingPlans.id, { onDelete: "cascade" }),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    fromStatus: text("from_status", { enum: ["in_progress", "on_hold", "completed", "cancelled"] }).notNull(),
+    toStatus: text("to_status", { enum: ["in_progress", "on_hold", "completed", "cancelled"] }).notNull(),
+    reason: text("reason").notNull(),
+    /** Days the open milestones' due dates moved later on a resume (0 otherwise). */
+    shiftedDays: integer("shifted_days").notNull(),
+    changedBy: text("changed_by").notNull(),
+    changedAt: text("changed_at").notNull(),
+  },
+  (table) => [index("onboarding_plan_status_changes_by_plan").on(table.planId, table.changedAt), index("onboarding_plan_status_changes_by_time").on(table.toStatus, table.changedAt)],
 );

@@ -159,16 +159,27 @@ function addDays(now: Date, days: number): string {
 }
 
 /**
- * Evaluates the enabled workflows for the accounts a fact change touched, inside its transaction.
- * With no enabled workflow this is one indexed query.
+ * Evaluates the enabled workflows for the accounts a fact change touched (or a new account),
+ * inside its transaction. With no enabled workflow this is one indexed query. `accountIds` null
+ * means every account, in pages, and `triggers` limits the trigger types: the daily maintenance
+ * evaluates the time-based ones (renewal_window) so a renewal entering its window fires
+ * without any data change.
  */
-export function runWorkflows(db: TenantDb, accountIds: readonly string[], now: Date): WorkflowFiring[] {
-  if (accountIds.length === 0) return [];
+export function runWorkflows(db: TenantDb, accountIds: readonly string[] | null, now: Date, options: { triggers?: readonly WorkflowTrigger["type"][] } = {}): WorkflowFiring[] {
+  if (accountIds !== null && accountIds.length === 0) return [];
   const rows = db.select().from(workflows).where(eq(workflows.enabled, true)).orderBy(asc(workflows.name)).all();
   if (rows.length === 0) return [];
   const compiled: { workflow: Workflow; createdAt: string; predicate: engine.SegmentPredicate | null }[] = [];
   for (const row of rows) {
-    const workflow = toWorkflow(row);
+    let workflow: Workflow;
+    try {
+      workflow = toWorkflow(row);
+    } catch (error) {
+      // A stored row that is not JSON (a hand-edited or restored table) skips its workflow; it must not stop the write.
+      if (error instanceof SyntaxError) continue;
+      throw error;
+    }
+    if (options.triggers && !options.triggers.includes(workflow.trigger.type)) continue;
     let predicate: engine.SegmentPredicate | null = null;
     if (workflow.conditions) {
       try {
@@ -181,6 +192,7 @@ export function runWorkflows(db: TenantDb, accountIds: readonly string[], now: D
     }
     compiled.push({ workflow, createdAt: row.createdAt, predicate });
   }
+  if (compiled.length === 0) return [];
   const firings: WorkflowFiring[] = [];
   forEachAccountRecord(
     db,
@@ -198,7 +210,7 @@ export function runWorkflows(db: TenantDb, accountIds: readonly string[], now: D
         }
       }
     },
-    { ids: accountIds },
+    accountIds === null ? {} : { ids: accountIds },
     now,
   );
   return firings;

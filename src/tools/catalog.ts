@@ -1,3 +1,4 @@
+import { catalogGapTools } from "./catalog-gaps";
 import { communicationTools } from "./communication";
 import { coreTools } from "./core";
 import type { Tool } from "./define";
@@ -40,6 +41,7 @@ export const catalog: readonly Tool[] = [
   ...zendeskTools,
   ...mixpanelTools,
   ...sendgridTools,
+  ...catalogGapTools,
 ];
 
 export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));

@@ -26,10 +26,10 @@ const ruleSchema = z.record(z.string(), z.json()).describe("A segment rule over 
 const limit = (max: number, fallback: number) => z.number().int("must be a whole number").min(1, `must be 1–${max}`).max(max, `must be 1–${max}`).default(fallback);
 
 const templateType = oneOf(TEMPLATE_TYPES);
-const status = z.enum(["not_sent", "scheduled", "sent"]);
+const status = z.enum(["not_sent", "scheduled", "sent", "cancelled"]);
 const TOKEN_HELP = `Tokens: ${[...ACCOUNT_TOKENS, ...CONTACT_TOKENS].map((t) => `{{${t}}}`).join(", ")}, plus any key of personalization_tokens.`;
 
-const campaign = z.object({
+export const campaign = z.object({
   campaign_id: z.string(),
   name: z.string(),
   template_type: z.string(),
@@ -37,7 +37,7 @@ const campaign = z.object({
   body: z.string(),
   sender_email: z.string().nullable(),
   target: z.record(z.string(), z.json()),
-  status: status.describe("not_sent: recorded, not sent; scheduled: recorded for later (not sent automatically); sent: handed to SendGrid (get_campaign shows the job's progress)"),
+  status: status.describe("not_sent: recorded, not sent; scheduled: recorded for later (not sent automatically); sent: handed to SendGrid (get_campaign shows the job's progress); cancelled: a scheduled campaign cancelled before sending (cancel_email_campaign)"),
   status_reason: z.string().nullable(),
   scheduled_for: z.string().nullable(),
   recipient_count: z.number().int(),
@@ -391,7 +391,7 @@ export const getAdvocacyLeaderboardTool = defineTool({
   },
 });
 
-const review = z.object({
+export const review = z.object({
   review_id: z.string(),
   client_id: z.string(),
   review_type: oneOf(REVIEW_TYPES),

@@ -128,12 +128,13 @@ export const getFeedbackInsights = defineTool({
   },
 });
 
-const insight = z.object({
+export const insight = z.object({
   insight_id: z.string(),
   title: z.string(),
   description: z.string(),
   category: z.string(),
   status: z.string(),
+  priority: z.string().nullable().describe("low, medium, high or critical; null until set with update_product_insight"),
   theme: z.string().nullable(),
   created_by: z.string(),
   created_at: z.string(),

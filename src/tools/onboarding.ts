@@ -31,7 +31,7 @@ const level = oneOf(CERTIFICATION_LEVELS);
 const format = oneOf(TRAINING_FORMATS);
 const fraction = (field: string) => z.number().min(0, `${field} is a fraction from 0 to 1`).max(1, `${field} is a fraction from 0 to 1`);
 
-const milestone = z.object({
+export const milestone = z.object({
   milestone_id: z.string(),
   plan_id: z.string(),
   sequence: z.number().int(),
@@ -48,7 +48,7 @@ const milestone = z.object({
   days_overdue: z.number().int(),
 });
 
-const plan = z.object({
+export const plan = z.object({
   plan_id: z.string(),
   client_id: z.string(),
   client_name: z.string(),
