@@ -497,37 +497,54 @@ function filterConditions(filters: AccountFilters): SQL[] {
 }
 
 /**
- * Keyset pagination: rows strictly after the cursor in (sort value, id) order. Unscored
- * accounts (null health) sort after every scored one in either direction.
+ * Keyset pagination: rows strictly after the cursor in (sort value, id) order. Only
+ * health_score can be null; its unscored accounts come after every scored one in either
+ * direction (pageRows reads them as a second range).
  */
 function afterCursor(position: CursorPosition, sortBy: AccountSortField, order: "asc" | "desc"): SQL {
   const column = SORT_COLUMN[sortBy];
   const idAfter = order === "asc" ? gt(accounts.id, position.id) : lt(accounts.id, position.id);
   if (position.v === null) {
+    // Only an unscored account's cursor holds null, and those rows come last.
+    if (sortBy !== "health_score") throw new AccountError("invalid", "cursor: is not valid; start again without a cursor.");
     return and(sql`${column} IS NULL`, idAfter) as SQL;
   }
   const valueAfter = order === "asc" ? gt(column, position.v) : lt(column, position.v);
-  const nullsLater = sortBy === "health_score" ? sql`${column} IS NULL` : sql`0`;
-  return or(valueAfter, and(eq(column, position.v), idAfter), nullsLater) as SQL;
+  return or(valueAfter, and(eq(column, position.v), idAfter)) as SQL;
+}
+
+/**
+ * One page in (sort value, id) order, read as index range scans: each sort column has an
+ * index on (column, id), which serves the ORDER BY and stops after `limit` rows instead of
+ * sorting every match. Health sorts read the scored accounts first, then the unscored ones
+ * (by id), as two ranges of the same index.
+ */
+function pageRows(db: TenantDb, conditions: SQL[], sortBy: AccountSortField, order: "asc" | "desc", cursor: CursorPosition | null, limit: number): AccountRow[] {
+  const column = SORT_COLUMN[sortBy];
+  const direction = order === "asc" ? asc : desc;
+  const read = (extra: (SQL | undefined)[], orderBy: SQL[], count: number) =>
+    db
+      .select()
+      .from(accounts)
+      .where(and(...conditions, ...extra))
+      .orderBy(...orderBy)
+      .limit(count)
+      .all();
+  if (sortBy !== "health_score") {
+    return read([cursor ? afterCursor(cursor, sortBy, order) : undefined], [direction(column), direction(accounts.id)], limit);
+  }
+  if (cursor && cursor.v === null) return read([afterCursor(cursor, sortBy, order)], [direction(accounts.id)], limit);
+  const scored = read([sql`${column} IS NOT NULL`, cursor ? afterCursor(cursor, sortBy, order) : undefined], [direction(column), direction(accounts.id)], limit);
+  if (scored.length >= limit) return scored;
+  return [...scored, ...read([sql`${column} IS NULL`], [direction(accounts.id)], limit - scored.length)];
 }
 
 export function listAccounts(db: TenantDb, options: ListOptions, now = new Date(), cache?: ReadCache): AccountList {
   const { filters, sort_by: sortBy, sort_order: order, limit } = options;
   const conditions = filterConditions(filters);
   const where = conditions.length ? and(...conditions) : undefined;
-
-  const pageConditions = [...conditions];
-  if (options.cursor) pageConditions.push(afterCursor(decodeCursor(options.cursor, sortBy, order), sortBy, order));
-
-  const column = SORT_COLUMN[sortBy];
-  const direction = order === "asc" ? asc : desc;
-  const rows = db
-    .select()
-    .from(accounts)
-    .where(pageConditions.length ? and(...pageConditions) : undefined)
-    .orderBy(sql`${column} IS NULL`, direction(column), direction(accounts.id))
-    .limit(limit + 1)
-    .all();
+  const cursor = options.cursor ? decodeCursor(options.cursor, sortBy, order) : null;
+  const rows = pageRows(db, conditions, sortBy, order, cursor, limit + 1);
 
   const page = rows.slice(0, limit);
   const last = page.at(-1);

@@ -1,0 +1,2 @@
+DROP INDEX `accounts_by_tier`;--> statement-breakpoint
+CREATE INDEX `accounts_by_tier` ON `accounts` (`tier`,`name`,`id`);
