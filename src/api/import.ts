@@ -3,6 +3,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { isAuthProps, type AuthProps } from "../auth/props";
 import type { Env } from "../env";
+import { readLimitedBody } from "../http/body";
 import { ImportFileError } from "../import/columns";
 import { importKind, importOptions, IMPORT_MAX_BYTES, runImport } from "../import/run";
 import { FIELDS, REQUIRED_COLUMNS, type ImportKind } from "../import/rows";
@@ -32,30 +33,10 @@ const LIMIT_WORDS = `${IMPORT_MAX_BYTES / (1024 * 1024)} MiB (${IMPORT_MAX_BYTES
 
 class TooLarge extends Error {}
 
-/** The body as text, refusing it as soon as it passes `limit` bytes (a missing Content-Length is no way around the cap). */
+/** The body as text, refused past `limit` bytes (a missing Content-Length is no way around the cap). */
 async function readCapped(request: Request, limit: number): Promise<string> {
-  const declared = Number(request.headers.get("Content-Length") ?? "0");
-  if (declared > limit) throw new TooLarge();
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new TooLarge();
-    }
-    parts.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.byteLength;
-  }
+  const bytes = await readLimitedBody(request, limit);
+  if (!bytes) throw new TooLarge();
   return new TextDecoder("utf-8").decode(bytes);
 }
 
