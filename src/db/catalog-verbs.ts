@@ -1,4 +1,5 @@
 import { and, desc, eq, gte, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { decodePairCursor, encodePairCursor } from "./keyset-cursor";
 import { AccountError, newId, requireAccount, type Json, type TenantDb } from "./accounts";
 import { toReview, type BusinessReview } from "./advocacy";
 import type { Campaign, CampaignStatus, Newsletter, NewNewsletter } from "./communications";
@@ -94,16 +95,6 @@ export interface ReviewQuery {
   cursor?: string;
 }
 
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(atob(cursor));
-    if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string") return [value[0], value[1]];
-  } catch {
-    // fall through
-  }
-  throw new AccountError("invalid", "cursor: not one this server issued; pass next_cursor from the previous page unchanged.");
-}
-
 /** Reviews newest scheduled first, filtered by account, status and the day they are scheduled for (from/to inclusive). */
 export function listReviews(db: TenantDb, query: ReviewQuery, now = new Date()): { reviews: (BusinessReview & { client_name: string })[]; next_cursor: string | null } {
   if (query.client_id) requireAccount(db, query.client_id, now);
@@ -114,7 +105,7 @@ export function listReviews(db: TenantDb, query: ReviewQuery, now = new Date()):
   if (query.from) conditions.push(gte(businessReviews.scheduledFor, query.from));
   if (query.to) conditions.push(lte(sql`substr(${businessReviews.scheduledFor}, 1, 10)`, query.to));
   if (query.cursor) {
-    const [at, id] = decodeCursor(query.cursor);
+    const [at, id] = decodePairCursor(query.cursor);
     conditions.push(or(lt(businessReviews.scheduledFor, at), and(eq(businessReviews.scheduledFor, at), lt(businessReviews.id, id))) as SQL);
   }
   const rows = db
@@ -129,7 +120,7 @@ export function listReviews(db: TenantDb, query: ReviewQuery, now = new Date()):
   const last = page.at(-1)?.review;
   return {
     reviews: page.map((r) => ({ ...toReview(r.review), client_name: r.name })),
-    next_cursor: rows.length > query.limit && last ? btoa(JSON.stringify([last.scheduledFor, last.id])) : null,
+    next_cursor: rows.length > query.limit && last ? encodePairCursor(last.scheduledFor, last.id) : null,
   };
 }
 
@@ -161,7 +152,7 @@ function toNewsletter(row: NewsletterRow): Newsletter {
 export function listNewsletters(db: TenantDb, query: { status?: CampaignStatus; limit: number; cursor?: string }): { newsletters: (Newsletter & { sendgrid_job_id: string | null })[]; next_cursor: string | null } {
   const conditions: SQL[] = [];
   if (query.cursor) {
-    const [at, id] = decodeCursor(query.cursor);
+    const [at, id] = decodePairCursor(query.cursor);
     conditions.push(or(lt(newsletters.createdAt, at), and(eq(newsletters.createdAt, at), lt(newsletters.id, id))) as SQL);
   }
   // A newsletter handed to SendGrid keeps its stored status; the send record says it was sent.
@@ -182,7 +173,7 @@ export function listNewsletters(db: TenantDb, query: { status?: CampaignStatus; 
       const item = toNewsletter(row);
       return { ...item, status: job !== null ? "sent" : item.status, sendgrid_job_id: job };
     }),
-    next_cursor: rows.length > query.limit && last ? btoa(JSON.stringify([last.createdAt, last.id])) : null,
+    next_cursor: rows.length > query.limit && last ? encodePairCursor(last.createdAt, last.id) : null,
   };
 }
 

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
+import { decodePairCursor, encodePairCursor } from "./keyset-cursor";
 import { sla } from "../analytics";
 import { AnalyticsConfigError } from "../analytics/errors";
 import { AccountError, appendEvent, newId, requireAccount, type Json, type TenantDb } from "./accounts";
@@ -781,16 +782,6 @@ export interface TicketList {
   by_priority: Record<Priority, number>;
 }
 
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(atob(cursor));
-    if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string") return [value[0], value[1]];
-  } catch {
-    // fall through
-  }
-  throw new AccountError("invalid", "cursor: not one this server issued; pass next_cursor from the previous page unchanged.");
-}
-
 /** Newest opened first; live SLA state from the engine at `now`. */
 export function listTickets(db: TenantDb, query: TicketQuery, now = new Date()): TicketList {
   const conditions: SQL[] = [];
@@ -805,7 +796,7 @@ export function listTickets(db: TenantDb, query: TicketQuery, now = new Date()):
   const matching = conditions.length ? and(...conditions) : undefined;
   const page = [...conditions];
   if (query.cursor) {
-    const [openedAt, id] = decodeCursor(query.cursor);
+    const [openedAt, id] = decodePairCursor(query.cursor);
     page.push(or(lt(tickets.openedAt, openedAt), and(eq(tickets.openedAt, openedAt), lt(tickets.id, id))) as SQL);
   }
   const rows = db
@@ -831,7 +822,7 @@ export function listTickets(db: TenantDb, query: TicketQuery, now = new Date()):
   const last = shown.at(-1)?.ticket;
   return {
     tickets: shown.map(({ ticket, clientName }) => toTicket(ticket, clientName, slaReport(ticket, events.get(ticket.id) ?? [], config, now))),
-    next_cursor: rows.length > query.limit && last ? btoa(JSON.stringify([last.openedAt, last.id])) : null,
+    next_cursor: rows.length > query.limit && last ? encodePairCursor(last.openedAt, last.id) : null,
     total_count: total,
     by_status: byStatus,
     by_priority: byPriority,
