@@ -727,17 +727,37 @@ export function redactSecrets(value: unknown): unknown {
   return value;
 }
 
-export function recordAudit(db: TenantDb, entry: AuditEntry, now = new Date()): void {
-  db.insert(auditLog)
+/** The audit insert compiled once per database (every tool call writes one; see compileHotReads). */
+function compileAuditInsert(db: TenantDb) {
+  return db
+    .insert(auditLog)
     .values({
-      occurredAt: now.toISOString(),
-      userId: entry.userId,
-      via: entry.via,
-      action: entry.action,
-      targetId: entry.targetId ?? null,
-      details: JSON.stringify(redactSecrets(entry.details)),
+      occurredAt: sql.placeholder("occurredAt"),
+      userId: sql.placeholder("userId"),
+      via: sql.placeholder("via"),
+      action: sql.placeholder("action"),
+      targetId: sql.placeholder("targetId"),
+      details: sql.placeholder("details"),
     })
-    .run();
+    .prepare();
+}
+
+const auditInsertByDb = new WeakMap<TenantDb, ReturnType<typeof compileAuditInsert>>();
+
+export function recordAudit(db: TenantDb, entry: AuditEntry, now = new Date()): void {
+  let insert = auditInsertByDb.get(db);
+  if (!insert) {
+    insert = compileAuditInsert(db);
+    auditInsertByDb.set(db, insert);
+  }
+  insert.run({
+    occurredAt: now.toISOString(),
+    userId: entry.userId,
+    via: entry.via,
+    action: entry.action,
+    targetId: entry.targetId ?? null,
+    details: JSON.stringify(redactSecrets(entry.details)),
+  });
 }
 
 export function auditEntries(db: TenantDb, limit: number) {

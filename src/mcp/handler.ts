@@ -4,7 +4,7 @@ import { createMcpHandler } from "agents/mcp/server";
 import { isAuthProps, type AuthProps } from "../auth/props";
 import type { Env } from "../env";
 import { configuredOrigin } from "../http/origin";
-import { buildMcpServer } from "./server";
+import { buildMcpServer, isCatalogTool } from "./server";
 
 type McpHandler = ReturnType<typeof createMcpHandler>;
 
@@ -14,18 +14,35 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** One stateless MCP handler per isolate's env; each request still gets a fresh McpServer. */
 const handlers = new WeakMap<Env, McpHandler>();
 
+/**
+ * The tool a `tools/call` request calls, keyed by the request handed to the SDK (its
+ * factory receives that same Request as `requestInfo`), so the server built for it can
+ * register that tool alone.
+ */
+const calledTools = new WeakMap<Request, string>();
+
+/** The catalog tool a parsed JSON-RPC body calls, when it is one single tools/call. */
+function calledTool(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
+  const { method, params } = body as { method?: unknown; params?: unknown };
+  if (method !== "tools/call" || typeof params !== "object" || params === null) return undefined;
+  const name = (params as { name?: unknown }).name;
+  return typeof name === "string" && isCatalogTool(name) ? name : undefined;
+}
+
 function handlerFor(env: Env): McpHandler {
   let handler = handlers.get(env);
   if (!handler) {
     const publicOrigin = configuredOrigin(env);
     const publicHost = publicOrigin ? new URL(publicOrigin).hostname : undefined;
     handler = createMcpHandler(
-      ({ authInfo }) => {
+      ({ authInfo, requestInfo }) => {
         const props = authInfo?.extra?.props;
         if (!isAuthProps(props)) throw new TypeError("MCP request reached the server without verified props");
         const waitUntil = authInfo?.extra?.waitUntil;
         const defer = typeof waitUntil === "function" ? (work: Promise<unknown>) => void waitUntil(work) : (work: Promise<unknown>) => void work;
-        return buildMcpServer(env, props, authInfo?.clientId ?? "unknown", defer, authInfo?.scopes ?? [], authInfo?.resource?.origin);
+        const onlyTool = requestInfo ? calledTools.get(requestInfo) : undefined;
+        return buildMcpServer(env, props, authInfo?.clientId ?? "unknown", defer, authInfo?.scopes ?? [], authInfo?.resource?.origin, onlyTool);
       },
       {
         route: "/mcp",
@@ -72,6 +89,8 @@ export const mcpHandler = {
     }
     const replay = new Request(request, { body: parsedBody === undefined ? text : null });
     if (parsedBody === undefined) return handler(replay, env, ctx);
+    const tool = calledTool(parsedBody);
+    if (tool !== undefined) calledTools.set(replay, tool);
     return handler.fetch(replay, { authInfo: authInfoOf(ctx), parsedBody });
   },
 };

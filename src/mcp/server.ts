@@ -31,9 +31,21 @@ const registrations = catalog.map((tool) => ({
   },
 }));
 
+const registrationByName = new Map(registrations.map((registration) => [registration.tool.name, registration]));
+
+/** Whether `name` is a tool of the catalog (so a request naming it needs only that one registered). */
+export function isCatalogTool(name: string): boolean {
+  return registrationByName.has(name);
+}
+
 /**
  * A fresh MCP server for one request, bound to the caller's tenant. Only registration
  * happens here; every schema was built once at module load.
+ *
+ * `onlyTool` names the one tool a `tools/call` request calls: the server then registers
+ * just that tool, since registering the whole catalog for every call was the largest
+ * single cost of a call (see docs/benchmarks.md, bench:mcp). Every other request (initialize,
+ * tools/list, resources, prompts, an unknown tool's error) gets the whole server.
  */
 export function buildMcpServer(
   env: Env,
@@ -42,10 +54,12 @@ export function buildMcpServer(
   defer: (work: Promise<unknown>) => void,
   scopes: readonly string[] = [],
   origin?: string,
+  onlyTool?: string,
 ): McpServer {
   const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS, capabilities: { tools: {} } });
   const context = toolContext(env, user, `mcp:${clientId}`, defer, origin);
-  for (const { tool, config } of registrations) {
+  const only = onlyTool === undefined ? undefined : registrationByName.get(onlyTool);
+  for (const { tool, config } of only ? [only] : registrations) {
     server.registerTool(
       tool.name,
       config,
@@ -64,6 +78,6 @@ export function buildMcpServer(
       },
     );
   }
-  registerResourcesAndPrompts(server, context, scopes);
+  if (!only) registerResourcesAndPrompts(server, context, scopes);
   return server;
 }
