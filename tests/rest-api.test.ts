@@ -52,9 +52,31 @@ describe("REST twin of the catalog", () => {
   it("describes every tool in /openapi.json with its scope and schemas", async () => {
     const document = await (await workerFetch(`${ORIGIN}/openapi.json`)).json<{ paths: Record<string, Record<string, { operationId: string; security: unknown; responses: Record<string, unknown> }>> }>();
     const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods));
-    expect(operations.map((operation) => operation.operationId).sort()).toEqual(catalog.map((tool) => tool.name).sort());
+    const routesBesideTools = ["send_usage_events", "describe_csv_import", "export_tables", "export_table_page", "restore_begin", "restore_table_page", "restore_finish"];
+    expect(operations.map((operation) => operation.operationId).sort()).toEqual([...catalog.map((tool) => tool.name), ...routesBesideTools].sort());
     const list = document.paths["/api/v1/clients"]?.get;
     expect(list?.security).toEqual([{ oauth2: ["cs:read"] }]);
     expect(JSON.stringify(list?.responses["200"])).toContain("next_cursor");
+  });
+
+  it("describes the routes that are not a tool's: events with an API key, CSV import as a file, export and restore", async () => {
+    type Operation = { operationId: string; security: unknown; requestBody?: { content: Record<string, unknown> }; responses: Record<string, unknown> };
+    const document = await (await workerFetch(`${ORIGIN}/openapi.json`)).json<{
+      paths: Record<string, Record<string, Operation>>;
+      components: { securitySchemes: Record<string, { type: string; scheme?: string }> };
+    }>();
+    const events = document.paths["/api/v1/events"]?.post;
+    expect(events?.security).toEqual([{ apiKey: [] }]);
+    expect(document.components.securitySchemes.apiKey).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(JSON.stringify(events?.requestBody)).toContain("messageId");
+    const upload = document.paths["/api/v1/import/{kind}"]?.post;
+    expect(upload?.security).toEqual([{ oauth2: ["cs:admin"] }]);
+    expect(Object.keys(upload?.requestBody?.content ?? {}).sort()).toEqual(["application/json", "text/csv"]);
+    expect(JSON.stringify(upload?.responses["200"])).toContain("errors_omitted");
+    for (const path of ["/api/v1/export/tables", "/api/v1/export/{table}", "/api/v1/restore/begin", "/api/v1/restore/{table}", "/api/v1/restore/finish"]) {
+      const operations = Object.values(document.paths[path] ?? {});
+      expect(operations.length, path).toBe(1);
+      expect(operations[0]?.security, path).toEqual([{ oauth2: ["cs:admin"] }]);
+    }
   });
 });

@@ -1,30 +1,14 @@
-import { z } from "zod";
 import { catalog } from "../tools/catalog";
+import { API_KEY_SCHEME, ERROR_RESPONSE, routeOperations, toJsonSchema as jsonSchema } from "./openapi-routes";
 import { API_PREFIX } from "./rest";
 
 /**
- * The OpenAPI 3.1 document of the REST twin, generated from the tool catalog's zod
- * schemas (zod's own JSON Schema output, which OpenAPI 3.1 accepts as is).
+ * The OpenAPI 3.1 document of the REST API: every tool's twin, generated from the catalog's zod
+ * schemas (zod's own JSON Schema output, which OpenAPI 3.1 accepts as is), and the routes that
+ * are not a tool's (events, CSV import, export and restore; src/api/openapi-routes.ts).
  */
 
 type JsonSchema = Record<string, unknown>;
-
-function jsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
-  return rest;
-}
-
-const ERROR_RESPONSE = {
-  description: "The request was refused; `error.message` says which field is wrong and how to fix it.",
-  content: {
-    "application/json": {
-      schema: {
-        type: "object",
-        properties: { error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } } },
-      },
-    },
-  },
-};
 
 export function openApiDocument(origin: string): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -72,17 +56,20 @@ export function openApiDocument(origin: string): JsonSchema {
     const path = `${API_PREFIX}${tool.rest.path}`;
     paths[path] = { ...paths[path], [tool.rest.method.toLowerCase()]: operation };
   }
+  Object.assign(paths, routeOperations(API_PREFIX));
   return {
     openapi: "3.1.0",
     info: {
       title: "Customer Success MCP REST API",
       version: "1.0.0",
-      description: "The REST twin of the MCP tool catalog: every operation is the MCP tool of the same operationId.",
+      description:
+        "The REST twin of the MCP tool catalog (each such operation is the MCP tool of the same operationId), plus usage events, CSV import, and export and restore of a workspace.",
     },
     servers: [{ url: origin }],
     paths,
     components: {
       securitySchemes: {
+        apiKey: API_KEY_SCHEME,
         oauth2: {
           type: "oauth2",
           flows: {
