@@ -106,6 +106,23 @@ describe("revenue expansion and CS metrics from contract history", () => {
   });
 });
 
+describe("CS metrics with an account churned before its contract starts", () => {
+  it("dates a churn no earlier than the contract's start", async () => {
+    const team = await newTeam("Churned Early Co");
+    // Signed with a contract starting next week, and marked churned today: the churn (today)
+    // precedes the start. The engine refuses such an account, so the tool must date it sensibly.
+    const ahead = await registerAccount(team.token, "Ahead", { contract_value: 12_000, contract_start_date: fromToday(7), contract_end_date: fromToday(372) });
+    await ok(team.token, "update_client_info", { client_id: ahead, updates: { status: "churned" } });
+    await registerAccount(team.token, "Steady", { contract_value: 30_000, contract_start_date: "2024-01-01", contract_end_date: "2027-12-31" });
+    const metrics = await ok<{ rows: { segment: string; grr: number | null }[] }>(team.token, "get_cs_metrics", { granularity: "month", periods: 1 });
+    expect(metrics.rows).toHaveLength(1);
+    // Steady alone was a customer at the period's start and stayed one.
+    expect(metrics.rows[0]).toMatchObject({ segment: "all", grr: 1 });
+    const expansion = await ok<{ accounts: number }>(team.token, "get_revenue_expansion", { granularity: "month", periods: 1 });
+    expect(expansion.accounts).toBe(2);
+  });
+});
+
 describe("renewals", () => {
   it("lists renewals due with probability, expected ARR and checkpoint state, and forecasts them by month", async () => {
     const team = await newTeam("Renew Co");

@@ -396,7 +396,7 @@ export function cohortAccount(db: TenantDb, row: AccountRow): cohorts.CohortAcco
       SELECT start_date AS start, end_date AS end, annual_value AS value, status, updated_at AS updated FROM contracts WHERE account_id = ${row.id}`)
     .map((t): ContractTerm => ({ start: t.start, end: t.status === "cancelled" && t.updated.slice(0, 10) < t.end ? t.updated.slice(0, 10) : t.end, value: t.value }))
     .filter((t) => t.end > t.start);
-  const churnDate =
+  const churnedAt =
     row.status === "churned"
       ? (db.get<{ at: string }>(sql`
           SELECT occurred_at AS at FROM account_events WHERE account_id = ${row.id} AND json_extract(metadata, '$.changes.status.to') = 'churned'
@@ -421,6 +421,10 @@ export function cohortAccount(db: TenantDb, row: AccountRow): cohorts.CohortAcco
     const first = changes[0]?.from ?? row.arr;
     history = [{ date: row.start, arr: first }, ...changes.filter((c) => c.to !== null && c.at > row.start).map((c) => ({ date: c.at, arr: c.to as number }))];
   }
+  // An account registered or imported as already churned has no status change to date it, and
+  // its last update can precede its contract's start (registered ahead of the start date): it
+  // churned at the earliest on the day it started, not before.
+  const churnDate = churnedAt === null ? null : churnedAt.slice(0, 10) < startDate.slice(0, 10) ? startDate : churnedAt;
   return { id: row.id, startDate, churnDate, arrHistory: history };
 }
 
