@@ -61,7 +61,9 @@ describe("revenue expansion and CS metrics from contract history", () => {
           contract(dd, "cd1", d(3), d(368), 10_000),
         ])
         .run();
-      // Delta's first active day, 5 days after its start: time to value 5 days.
+      // Usage was tracked before Delta started (Alpha's day), and Delta's first active day is
+      // 5 days after its start: time to value 5 days.
+      db.insert(schema.usageDaily).values({ accountId: a, day: d(0), activeUsers: 9, sessions: 12, events: 80, featuresUsed: 5 }).run();
       db.insert(schema.usageDaily).values({ accountId: dd, day: d(8), activeUsers: 3, sessions: 4, events: 20, featuresUsed: 2 }).run();
     });
     await ok(team.token, "update_client_info", { client_id: c, updates: { status: "churned" } });
@@ -89,7 +91,7 @@ describe("revenue expansion and CS metrics from contract history", () => {
       { granularity: "month", periods: 2 },
     );
     expect(metrics.rows).toHaveLength(2);
-    expect(metrics.rows[0]).toMatchObject({ segment: "all", nrr: 1.05, grr: 0.95, logo_churn_rate: 0, nps: null, time_to_value: { accounts: 1, reached: 1, median_days: 5 } });
+    expect(metrics.rows[0]).toMatchObject({ segment: "all", nrr: 1.05, grr: 0.95, logo_churn_rate: 0, nps: null, time_to_value: { accounts: 1, reached: 1, median_days: 5, untracked: 0 } });
     expect(metrics.rows[1]).toMatchObject({ logo_churn_rate: 0.2, nps: 25, nps_responses: 4 });
     const byTier = await ok<{ rows: { period: string; segment: string; nrr: number | null; nps: number | null }[] }>(team.token, "get_cs_metrics", { granularity: "month", periods: 1, by: "tier" });
     expect(byTier.rows.map((r) => r.segment)).toEqual(["starter", "standard", "professional", "enterprise"]);
@@ -120,6 +122,31 @@ describe("CS metrics with an account churned before its contract starts", () => 
     expect(metrics.rows[0]).toMatchObject({ segment: "all", grr: 1 });
     const expansion = await ok<{ accounts: number }>(team.token, "get_revenue_expansion", { granularity: "month", periods: 1 });
     expect(expansion.accounts).toBe(2);
+  });
+});
+
+describe("time to value in CS metrics", () => {
+  it("leaves out accounts that started before the workspace's usage history began, and says how many", async () => {
+    const team = await newTeam("Tracking Co");
+    // Usage tracking began 20 days ago (the first usage_daily row): Early started 40 days ago, so
+    // its first seen day is when tracking began, not when it found value. Late started 10 days ago.
+    const early = await registerAccount(team.token, "Early", { contract_start_date: fromToday(-40), contract_end_date: fromToday(325) });
+    const late = await registerAccount(team.token, "Late", { contract_start_date: fromToday(-10), contract_end_date: fromToday(355) });
+    await inTenant(team.tenantId, (db) => {
+      db.insert(schema.usageDaily).values({ accountId: early, day: fromToday(-20), activeUsers: 4, sessions: 6, events: 30, featuresUsed: 3 }).run();
+      db.insert(schema.usageDaily).values({ accountId: late, day: fromToday(-5), activeUsers: 2, sessions: 2, events: 9, featuresUsed: 1 }).run();
+    });
+    const metrics = await ok<{ rows: { time_to_value: { accounts: number; reached: number; median_days: number | null; untracked: number } }[] }>(
+      team.token,
+      "get_cs_metrics",
+      { granularity: "month", periods: 3 },
+    );
+    const total = metrics.rows.reduce(
+      (sum, row) => ({ accounts: sum.accounts + row.time_to_value.accounts, reached: sum.reached + row.time_to_value.reached, untracked: sum.untracked + row.time_to_value.untracked }),
+      { accounts: 0, reached: 0, untracked: 0 },
+    );
+    expect(total).toEqual({ accounts: 1, reached: 1, untracked: 1 });
+    expect(metrics.rows.map((row) => row.time_to_value.median_days).filter((days) => days !== null)).toEqual([5]);
   });
 });
 

@@ -473,21 +473,31 @@ function surveyScores(db: TenantDb, kind: "nps" | "csat" | "ces", from: string, 
 
 /**
  * Days from each account's start to its first day with active users, for accounts starting in
- * [from, to); the median over those that reached it, and how many have not yet.
+ * [from, to); the median over those that reached it, and how many have not yet. Only accounts
+ * that started once the workspace's usage history had begun count: for an account that started
+ * before usage was tracked, the first day seen is when tracking began, not when it found value,
+ * so it is reported as `untracked` rather than guessed.
  */
-function timeToValue(db: TenantDb, from: string, to: string, tier: string | null): { accounts: number; reached: number; median_days: number | null } {
+function timeToValue(
+  db: TenantDb,
+  from: string,
+  to: string,
+  tier: string | null,
+): { accounts: number; reached: number; median_days: number | null; untracked: number } {
   const t = tier ? sql` AND a.tier = ${tier}` : sql``;
+  const historyStart = db.get<{ day: string | null }>(sql`SELECT min(day) AS day FROM usage_daily`)?.day ?? null;
   const rows = db.all<{ start: string; first: string | null }>(sql`
     SELECT a.contract_start_date AS start,
       (SELECT min(u.day) FROM usage_daily u WHERE u.account_id = a.id AND u.active_users > 0 AND u.day >= a.contract_start_date) AS first
     FROM accounts a WHERE a.contract_start_date >= ${from.slice(0, 10)} AND a.contract_start_date < ${to.slice(0, 10)}${t}`);
-  const days = rows
+  const tracked = rows.filter((r) => historyStart !== null && r.start >= historyStart);
+  const days = tracked
     .filter((r): r is { start: string; first: string } => r.first !== null)
     .map((r) => Math.round((Date.parse(r.first) - Date.parse(r.start)) / DAY_MS))
     .sort((a, b) => a - b);
   const n = days.length;
   const median = n === 0 ? null : n % 2 ? (days[(n - 1) / 2] as number) : ((days[n / 2 - 1] as number) + (days[n / 2] as number)) / 2;
-  return { accounts: rows.length, reached: n, median_days: median };
+  return { accounts: tracked.length, reached: n, median_days: median, untracked: rows.length - tracked.length };
 }
 
 export interface MetricsRow {
@@ -508,7 +518,7 @@ export interface MetricsRow {
   nps_responses: number;
   csat_percent: number | null;
   ces_mean: number | null;
-  time_to_value: { accounts: number; reached: number; median_days: number | null };
+  time_to_value: { accounts: number; reached: number; median_days: number | null; untracked: number };
 }
 
 export function csMetrics(db: TenantDb, options: { granularity: RevenueGranularity; periods: number; by: "all" | "tier" }, now: Date): MetricsRow[] {

@@ -99,10 +99,15 @@ export function sampleAccounts(count: number, now = Date.now(), seed = 20261122)
     const termYears = tier === "enterprise" && random() < 0.4 ? 3 : random() < 0.25 ? 2 : 1;
     let endMs = startMs + termYears * 365 * DAY;
     while (endMs < now - 20 * DAY) endMs += 365 * DAY; // renewed since
-    const daysToRenewal = Math.round((endMs - now) / DAY);
-
-    const churned = random() < 0.06;
     const ageDays = Math.round((now - startMs) / DAY);
+
+    // A churned account left at a renewal: the last anniversary of its start before today. One
+    // younger than a year has had no renewal to leave at, so it stays a customer.
+    const churned = random() < 0.06 && ageDays > 365;
+    let churnMs = startMs + 365 * DAY;
+    while (churnMs + 365 * DAY < now) churnMs += 365 * DAY;
+    if (churned) endMs = churnMs;
+    const daysToRenewal = Math.round((endMs - now) / DAY);
     let stage: LifecycleStage = "active";
     if (churned) stage = "churned";
     else if (ageDays < 60) stage = "onboarding";
@@ -117,7 +122,8 @@ export function sampleAccounts(count: number, now = Date.now(), seed = 20261122)
     const createdAt = new Date(startMs - Math.floor(random() * 14) * DAY).toISOString();
 
     const events: NewEvent[] = [];
-    const at = (offsetDays: number) => new Date(Math.min(now - DAY, startMs + offsetDays * DAY)).toISOString();
+    const lastDay = churned ? churnMs : now - DAY;
+    const at = (offsetDays: number) => new Date(Math.min(lastDay, startMs + offsetDays * DAY)).toISOString();
     events.push({ event_type: "onboarding", title: "Kick-off call held", description: `Kick-off with ${first} ${last}; goals and success criteria agreed.`, impact: "positive", occurred_at: at(3) });
     if (ageDays > 30) events.push({ event_type: "onboarding", title: "Onboarding completed", description: "Core workflows configured and the first team trained.", impact: "positive", occurred_at: at(25 + Math.floor(random() * 20)) });
     if (ageDays > 90) events.push({ event_type: "communication", title: "Quarterly business review", description: "Reviewed adoption and outcomes with the executive sponsor.", impact: "neutral", occurred_at: at(85 + Math.floor(random() * 10)) });
@@ -131,7 +137,17 @@ export function sampleAccounts(count: number, now = Date.now(), seed = 20261122)
         occurred_at: at(40 + Math.floor(random() * Math.max(1, ageDays - 45))),
       });
     }
-    if (churned) events.push({ event_type: "renewal", title: "Customer did not renew", description: "Budget cut; the customer chose not to renew.", impact: "negative", occurred_at: at(ageDays - 5) });
+    if (churned) {
+      // Carries the status change, as update_client_info records it, so revenue metrics date the churn.
+      events.push({
+        event_type: "renewal",
+        title: "Customer did not renew",
+        description: "Budget cut; the customer chose not to renew.",
+        impact: "negative",
+        metadata: { changes: { status: { from: "active", to: "churned" } } },
+        occurred_at: new Date(churnMs).toISOString(),
+      });
+    }
     else if (daysToRenewal <= 90) events.push({ event_type: "renewal", title: "Renewal conversation opened", description: `Renewal due in ${daysToRenewal} days; proposal sent.`, impact: "neutral", occurred_at: new Date(now - 2 * DAY).toISOString() });
 
     samples.push({

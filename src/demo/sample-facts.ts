@@ -69,7 +69,11 @@ export function sampleFacts(accounts: readonly Account[], now = Date.now(), seed
   const feedback: NewFeedback[] = [];
 
   accounts.forEach((account, i) => {
-    if (account.status === "churned") return;
+    if (account.status === "churned") {
+      // Its last term ended at the renewal it did not take.
+      contracts.push([`demo-k-${i}`, account.client_id, account.contract_start_date, account.contract_end_date, account.renewal_date, account.contract_value, 5, "false", "expired", "churned"]);
+      return;
+    }
     const profile: Profile = account.lifecycle_stage === "at_risk" || random() < 0.2 ? "struggling" : random() < 0.45 ? "thriving" : "steady";
     const domain = `${account.client_name.toLowerCase().replace(/[^a-z]+/g, "")}.example`;
     // Seats the demo can keep busy with its simulated users (a few to a dozen per account).
@@ -81,7 +85,18 @@ export function sampleFacts(accounts: readonly Account[], now = Date.now(), seed
     contacts.push([`demo-ct-${i}-2`, account.client_id, "Sam Rivera", `sam@${domain}`, "VP Finance", "decision_maker", "false", "active"]);
     contacts.push([`demo-ct-${i}-3`, account.client_id, "Jo Park", `jo@${domain}`, "Analyst", "user", "false", "active"]);
 
-    contracts.push([`demo-k-${i}`, account.client_id, account.contract_start_date, account.contract_end_date, account.renewal_date, account.contract_value, seats, "true", "active", "not_started"]);
+    // An account past its first year renewed into its current term: the term before it was
+    // smaller for accounts that grew (expansion), larger for struggling ones that cut seats.
+    const currentStartMs = Date.parse(account.contract_end_date) - 365 * DAY;
+    const startMs = Date.parse(account.contract_start_date);
+    if (currentStartMs - startMs >= 300 * DAY && currentStartMs < now) {
+      const before = account.lifecycle_stage === "expansion" || (profile === "thriving" && random() < 0.6) ? 0.8 : profile === "struggling" && random() < 0.3 ? 1.15 : 1;
+      const previousValue = Math.round((account.contract_value * before) / 100) * 100;
+      contracts.push([`demo-k-${i}-0`, account.client_id, account.contract_start_date, isoDay(currentStartMs), isoDay(currentStartMs), previousValue, seats, "true", "renewed", "renewed"]);
+      contracts.push([`demo-k-${i}`, account.client_id, isoDay(currentStartMs), account.contract_end_date, account.renewal_date, account.contract_value, seats, "true", "active", "not_started"]);
+    } else {
+      contracts.push([`demo-k-${i}`, account.client_id, account.contract_start_date, account.contract_end_date, account.renewal_date, account.contract_value, seats, "true", "active", "not_started"]);
+    }
 
     // Quarterly invoices over the last year: late or unpaid more often when struggling.
     for (let q = 0; q < 4; q++) {

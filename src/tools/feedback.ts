@@ -281,7 +281,12 @@ export const getCsMetrics = defineTool({
         nps_responses: z.number().int(),
         csat_percent: z.number().nullable(),
         ces_mean: z.number().nullable(),
-        time_to_value: z.object({ accounts: z.number().int(), reached: z.number().int(), median_days: z.number().nullable() }),
+        time_to_value: z.object({
+          accounts: z.number().int().describe("Accounts that started in the period, after the workspace's usage history began"),
+          reached: z.number().int().describe("Of those, accounts with a first active day"),
+          median_days: z.number().nullable().describe("Median days from contract start to the first active day"),
+          untracked: z.number().int().describe("Accounts that started before usage was tracked: their time to value is unknown, not counted"),
+        }),
       }),
     ),
   }),
