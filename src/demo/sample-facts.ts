@@ -54,6 +54,8 @@ function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+const SUPPORT_AGENTS = ["Priya Shah", "Tom Becker", "Lena Ortiz"] as const;
+
 function csv(rows: (string | number)[][]): string {
   return rows.map((row) => row.map((cell) => (/[",\n]/.test(String(cell)) ? `"${String(cell).replace(/"/g, '""')}"` : String(cell))).join(",")).join("\n");
 }
@@ -161,7 +163,17 @@ export function sampleFacts(accounts: readonly Account[], now = Date.now(), seed
       const respondedAt = new Date(opened + (slowReply ? 30 : 1) * 3_600_000).toISOString();
       const resolvedAt = open ? null : new Date(opened + (urgent ? 2 : 1) * DAY).toISOString();
       tickets.push({
-        ticket: { client_id: account.client_id, subject, description: "Reported by the customer.", priority: urgent ? "P1" : t % 2 === 0 ? "P3" : "P2", category, opened_at: new Date(opened).toISOString(), source: "demo" },
+        ticket: {
+          client_id: account.client_id,
+          subject,
+          description: "Reported by the customer.",
+          priority: urgent ? "P1" : t % 2 === 0 ? "P3" : "P2",
+          category,
+          // The demo's support team, so performance by agent and routing by load have people to show.
+          assignee: SUPPORT_AGENTS[(i + t) % SUPPORT_AGENTS.length] ?? null,
+          opened_at: new Date(opened).toISOString(),
+          source: "demo",
+        },
         respondedAt: Date.parse(respondedAt) < now ? respondedAt : null,
         resolvedAt: resolvedAt && Date.parse(resolvedAt) < now ? resolvedAt : null,
         rating: open ? null : profile === "struggling" ? 2 + Math.floor(random() * 2) : 4 + Math.floor(random() * 2),
