@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/durable-sqlite";
 import { describe, expect, it } from "vitest";
 import type { TenantDO } from "../durable-objects/tenant";
 import { cachedAccountHealth } from "../src/cache/account-health";
+import { BASELINE_CUTOFF_KEY, portfolioHealth } from "../src/db/portfolio";
 import * as schema from "../src/db/tenant-schema";
 import { apiCall, callTool, newWorkspace, ORIGIN, tenantIdOf, tokenFor } from "./support/worker";
 
@@ -290,6 +291,39 @@ describe("portfolio health", () => {
     expect(changed.trends).toEqual({ improving: 2, stable: 0, declining: 1, unknown: 0 });
     const changedBands = Object.fromEntries((changed.bands as { band: string; accounts: number }[]).map((b) => [b.band, b.accounts]));
     expect(changedBands).toMatchObject({ champion: 1, unscored: 0 });
+  });
+});
+
+describe("the movers' baseline", () => {
+  it("is each account's score at the cutoff, taken once per cutoff and retaken when the day moves", async () => {
+    const { token, stub } = await workspace("Baseline Co");
+    const id = await register(token, "Mover", { contract_value: 1_000 });
+    const bands = { churnRisk: 40, atRisk: 60, healthy: 75, champion: 90 };
+    await runInDurableObject(stub, (_instance: TenantDO, state) => {
+      const db = drizzle(state.storage, { schema });
+      const monday = new Date("2026-03-16T12:00:00Z");
+      db.insert(schema.healthSnapshots)
+        .values([
+          { accountId: id, computedAt: "2026-03-08T10:00:00.000Z", score: 40, band: "churn_risk", coverage: 1, components: "[]" },
+          { accountId: id, computedAt: "2026-03-09T10:00:00.000Z", score: 55, band: "at_risk", coverage: 1, components: "[]" },
+        ])
+        .run();
+      state.storage.sql.exec("UPDATE accounts SET health_score = 70 WHERE id = ?", id);
+      // Cutoff 2026-03-09T00:00Z: the 8th's 40 is the last score before it.
+      const first = portfolioHealth(db, bands, monday);
+      expect(first.movers_up).toEqual([{ client_id: id, client_name: "Mover", score: 70, previous_score: 40, change: 30 }]);
+      const stored = state.storage.sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = ?", BASELINE_CUTOFF_KEY).one().value;
+      expect(stored).toBe("2026-03-09T00:00:00.000Z");
+      // A day later the cutoff is the 10th: the 9th's 55 is the comparison point now.
+      const tuesday = portfolioHealth(db, bands, new Date("2026-03-17T08:00:00Z"));
+      expect(tuesday.movers_up).toEqual([{ client_id: id, client_name: "Mover", score: 70, previous_score: 55, change: 15 }]);
+      // An account without a score at the cutoff is no mover.
+      state.storage.sql.exec("UPDATE accounts SET health_score = 30 WHERE id = ?", id);
+      const later = portfolioHealth(db, bands, new Date("2026-03-17T09:00:00Z"));
+      expect(later.movers_down).toEqual([{ client_id: id, client_name: "Mover", score: 30, previous_score: 55, change: -25 }]);
+      state.storage.sql.exec("DELETE FROM health_snapshots WHERE account_id = ?", id);
+      expect(portfolioHealth(db, bands, new Date("2026-03-18T09:00:00Z")).movers_down).toEqual([]);
+    });
   });
 });
 

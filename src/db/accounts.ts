@@ -329,6 +329,8 @@ export function createAccount(db: TenantDb, input: NewAccount, actor: string, no
     healthScore: null,
     healthTrend: null,
     healthComputedAt: null,
+    // A new account has no score before the movers' cutoff (it did not exist then).
+    healthBaselineScore: null,
     lastEngagementAt: null,
     createdAt,
     updatedAt: createdAt,

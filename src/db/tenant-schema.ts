@@ -35,6 +35,13 @@ export const accounts = sqliteTable(
     lastEngagementAt: text("last_engagement_at"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
+    // Last, where ALTER TABLE added it.
+    /**
+     * The account's last score at the portfolio movers' cutoff (00:00 UTC a week ago), or null
+     * when it had none; refreshed when the cutoff moves (src/db/portfolio.ts), so the movers are
+     * one scan of this table instead of a snapshot lookup per account.
+     */
+    healthBaselineScore: real("health_baseline_score"),
   },
   (table) => [
     index("accounts_by_name").on(table.name, table.id),

@@ -1,0 +1,1 @@
+ALTER TABLE `accounts` ADD `health_baseline_score` real;
