@@ -320,6 +320,7 @@ import { importTickets, linkOrganization, searchQueries, ticketDraft, type Organ
 import { listCohorts as listMixpanelCohorts, reserveQuery as reserveMixpanelQuery, usageEventsForExport, type CohortSummary as MixpanelCohortSummary, type ExportQuery as MixpanelExportQuery } from "../src/db/mixpanel";
 import type { ExportableUsageEvent } from "../src/integrations/mixpanel/operations";
 import { campaignSendPlan, newsletterSendPlan, oneOffSendPlan, recordEmailSend, sendProgressFor, type OneOffEmail, type SendProgress } from "../src/db/email-sends";
+import { createSurveyTemplate, listSurveyTemplates, updateSurveyTemplate, type NewSurveyTemplate, type SurveyTemplate, type SurveyTemplateChanges } from "../src/db/surveys";
 
 /** Long strings in audited arguments (a pasted CSV) are summarized, not copied into the log. */
 const AUDIT_STRING_LIMIT = 500;
@@ -2198,6 +2199,32 @@ export class TenantDO extends DurableObject<Env> {
     const result = milestonesForAccounts(sql, [row], asOf, readFeatureCatalog(sql), engagement.STANDARD_MILESTONES);
     const ttfv = result.accounts[0]?.time_to_first_value;
     return ttfv ? { status: ttfv.status, reached_on: ttfv.reached_on, definition: ttfv.definition } : { status: "no_data", reached_on: null, definition: "no usage recorded" };
+  }
+
+  // --- surveys ---
+
+  listSurveyTemplates(options: { includeArchived: boolean }): Outcome<SurveyTemplate[]> {
+    return attempt(() => listSurveyTemplates(this.db, options));
+  }
+
+  createSurveyTemplate(input: NewSurveyTemplate, actor: Actor): Outcome<SurveyTemplate> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const template = createSurveyTemplate(tx, input, actor.userId, new Date());
+        recordAudit(tx, { ...actor, action: "create_survey_template", targetId: template.template_id, details: { name: template.name, kind: template.kind, questions: template.questions.length, frequency: template.frequency } });
+        return template;
+      }),
+    );
+  }
+
+  updateSurveyTemplate(id: string, changes: SurveyTemplateChanges, actor: Actor): Outcome<{ template: SurveyTemplate; changed: string[] }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = updateSurveyTemplate(tx, id, changes, new Date());
+        if (result.changed.length > 0) recordAudit(tx, { ...actor, action: "update_survey_template", targetId: id, details: { changed: result.changed } });
+        return result;
+      }),
+    );
   }
 }
 
