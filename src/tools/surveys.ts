@@ -1,6 +1,8 @@
 import { z } from "zod";
-import { QUESTION_TYPES, SURVEY_FREQUENCIES, SURVEY_KINDS } from "../db/surveys";
-import { defineTool, READ_ONLY, unwrap, WRITE } from "./define";
+import { CONTACT_ROLES } from "../db/communications";
+import { DEFAULT_EXPIRY_DAYS, QUESTION_TYPES, SURVEY_FREQUENCIES, SURVEY_KINDS } from "../db/surveys";
+import { defineTool, READ_ONLY, ToolError, unwrap, WRITE } from "./define";
+import { clientId } from "./fields";
 
 /**
  * Surveys: templates (NPS, CSAT, CES or custom, archived rather than deleted), sending one to
@@ -120,4 +122,57 @@ export const updateSurveyTemplateTool = defineTool({
   },
 });
 
-export const surveyTools = [listSurveyTemplatesTool, createSurveyTemplateTool, updateSurveyTemplateTool];
+export const sendSurveyTool = defineTool({
+  name: "send_survey",
+  title: "Send a survey to accounts' contacts",
+  description:
+    "Send a survey template to the active contacts with an email address of some accounts (client_ids) or of a segment (segment_id), optionally only some contact_roles. Each contact gets a personal, unguessable link to a hosted form " +
+    `that works without login until it expires (expires_in_days, default ${DEFAULT_EXPIRY_DAYS}); an answer is recorded once and feeds the account's satisfaction. Contacts the template's frequency still rests are skipped, as are bounced or unsubscribed addresses. ` +
+    "Sends through SendGrid; when SendGrid is not connected the survey is recorded as not_sent and nothing is emailed.",
+  input: z
+    .object({
+      template_id: templateId,
+      client_ids: z.array(clientId).min(1, "client_ids: give at least one").max(500, "client_ids: at most 500; use a segment for more").optional(),
+      segment_id: idOf("segment_id", "list_segments").optional(),
+      contact_roles: z.array(z.enum(CONTACT_ROLES, { message: `must be one of ${CONTACT_ROLES.join(", ")}` })).max(6).optional().describe("Only contacts with these roles"),
+      subject: z.string().trim().min(1).max(200, "subject is at most 200 characters").optional().describe("The email's subject (a sensible default otherwise)"),
+      message: z.string().trim().min(1).max(2_000, "message is at most 2,000 characters").optional().describe("A line above the link (a sensible default otherwise)"),
+      expires_in_days: z.number().int("expires_in_days must be a whole number").min(1, "expires_in_days must be 1–365").max(365, "expires_in_days must be 1–365").default(DEFAULT_EXPIRY_DAYS),
+    })
+    .refine((value) => (value.client_ids === undefined) !== (value.segment_id === undefined), { message: "give either client_ids or segment_id (exactly one)", path: ["client_ids"] }),
+  output: z.object({
+    survey_send_id: z.string(),
+    template_id: z.string(),
+    template_name: z.string(),
+    status: z.enum(["sent", "not_sent"]).describe("sent: handed to SendGrid; not_sent: recorded only (SendGrid not connected)"),
+    status_reason: z.string(),
+    job_id: z.string().nullable().describe("The integration job delivering it: get_integration_job shows its progress"),
+    recipients: z.number().int(),
+    accounts: z.number().int(),
+    skipped_recently_surveyed: z.number().int().describe("Contacts left out because of the template's frequency"),
+    expires_at: z.string(),
+  }),
+  annotations: { ...WRITE, openWorldHint: true },
+  scope: "cs:write",
+  rest: { method: "POST", path: "/survey-templates/{template_id}/sends" },
+  async handler({ tenant, actor, origin }, input) {
+    if (!origin) throw new ToolError("invalid", "The workspace's public address is not known, so no survey link can be made; set PUBLIC_URL (docs/deploy.md).");
+    const target = input.client_ids ? { kind: "client_ids" as const, client_ids: input.client_ids } : { kind: "segment" as const, segment_id: input.segment_id ?? "" };
+    return unwrap(
+      await tenant.sendSurvey(
+        {
+          template_id: input.template_id,
+          target,
+          expires_in_days: input.expires_in_days,
+          origin,
+          ...(input.contact_roles ? { contact_roles: input.contact_roles } : {}),
+          ...(input.subject ? { subject: input.subject } : {}),
+          ...(input.message ? { message: input.message } : {}),
+        },
+        actor,
+      ),
+    );
+  },
+});
+
+export const surveyTools = [listSurveyTemplatesTool, createSurveyTemplateTool, updateSurveyTemplateTool, sendSurveyTool];
