@@ -329,6 +329,7 @@ import {
   recordSurveySend,
   surveyForm,
   surveyRecipientIds,
+  surveyResults,
   updateSurveyTemplate,
   type NewSurveyTemplate,
   type SurveyAnswers,
@@ -337,6 +338,7 @@ import {
   type SurveySendResult,
   type SurveyTemplate,
   type SurveyTemplateChanges,
+  type SurveyTemplateResults,
 } from "../src/db/surveys";
 import { sendMailPayload } from "../src/integrations/sendgrid/operations";
 import { surveyToken, surveyTokenHash } from "../src/surveys/links";
@@ -2288,6 +2290,10 @@ export class TenantDO extends DurableObject<Env> {
         return "answered" as const;
       }),
     );
+  }
+
+  surveyResults(options: { templateId?: string; from: string; to: string }): Outcome<SurveyTemplateResults[]> {
+    return attempt(() => surveyResults(this.db, options));
   }
 
   /** Puts each survey recipient's link token into a send_mail payload; keeps only the hashes. */

@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
+import { feedback } from "../src/analytics";
 import * as schema from "../src/db/tenant-schema";
 import { surveyTokenHash } from "../src/surveys/links";
 import { hiddenField } from "../scripts/lib/oauth-flow";
@@ -142,6 +143,8 @@ describe("sending surveys and answering them", () => {
     expect(sent.status_reason).toContain("SendGrid is not connected");
     const rows = await inTenant(team.tenantId, (db) => db.select().from(schema.surveyRecipients).all());
     expect(rows.map((r) => [r.status, r.tokenHash, r.sentAt])).toEqual([["not_sent", null, null]]);
+    const results = await ok<{ templates: { sent: number; response_rate: number | null }[] }>(team.token, "get_survey_results", { template_id: template.template_id });
+    expect(results.templates[0]).toMatchObject({ sent: 0, response_rate: null });
     expect(await refused(team.token, "send_survey", { template_id: template.template_id })).toContain("client_ids: give either client_ids or segment_id");
   });
 
@@ -206,6 +209,20 @@ describe("sending surveys and answering them", () => {
     expect(after.features?.nps).toBe(3);
     expect(after.feedback.map((f) => [f.kind, f.score, f.contactId])).toEqual([["nps", 3, ana]]);
     expect(after.feedback[0]?.text).toContain("Reporting is slow");
+
+    const results = await ok<{ templates: { sent: number; answered: number; response_rate: number; score: { metric: string; value: number; responses: number }; choices: { counts: Record<string, number> }[]; text_answers: number; themes: { theme: string; comments: number }[] }[] }>(
+      team.token,
+      "get_survey_results",
+      { template_id: template.template_id },
+    );
+    expect(results.templates[0]).toMatchObject({ sent: 2, answered: 1, response_rate: 0.5, score: { metric: "nps", value: -100, responses: 1 }, text_answers: 1 });
+    expect(results.templates[0]?.choices[0]?.counts).toEqual({ Reporting: 1, Support: 0 });
+    const expectedThemes = feedback.extractThemes([{ id: "a", text: "Reporting is slow and the export breaks" }]).themes.map((t) => [t.theme, t.comments]);
+    expect(results.templates[0]?.themes.map((t) => [t.theme, t.comments])).toEqual(expectedThemes);
+    // A period before the send holds nothing.
+    const earlier = await ok<{ templates: { sent: number }[] }>(team.token, "get_survey_results", { template_id: template.template_id, from: "2020-01-01", to: "2020-12-31" });
+    expect(earlier.templates[0]?.sent).toBe(0);
+    expect(await refused(team.token, "get_survey_results", { from: "2026-02-01", to: "2026-01-01" })).toContain("from: must be on or before to");
 
     // An unknown token for a real workspace, a malformed one, and an expired one: the same plain 404.
     expect((await workerFetch(`${ORIGIN}/survey/${team.tenantId}.${"A".repeat(43)}`)).status).toBe(404);

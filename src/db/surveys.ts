@@ -1,8 +1,10 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { feedback as feedbackEngine } from "../analytics";
 import { splitSendMail, type SendMailPayload } from "../integrations/sendgrid/operations";
 import { AccountError, newId, type Json, type TenantDb } from "./accounts";
 import { resolveRecipients, targetAccountIds, type ContactRole } from "./communications";
 import { insertFeedback } from "./feedback-intel";
+import { CES_SCALE } from "./satisfaction";
 import { surveyRecipients, surveySends, surveyTemplates } from "./tenant-schema";
 
 /**
@@ -464,4 +466,61 @@ export function answerSurvey(db: TenantDb, hash: string, answers: SurveyAnswers,
     .where(and(eq(surveyRecipients.id, recipient.id), sql`${surveyRecipients.status} <> 'answered'`))
     .run();
   return { accountId: recipient.accountId, feedbackId };
+}
+
+// --- results ---
+
+export interface SurveyTemplateResults {
+  template_id: string;
+  name: string;
+  kind: SurveyKind;
+  archived: boolean;
+  sent: number;
+  answered: number;
+  /** answered / sent, 0..1; null when nothing was sent. */
+  response_rate: number | null;
+  nps: feedbackEngine.NpsResult | null;
+  csat: feedbackEngine.CsatResult | null;
+  ces: feedbackEngine.CesResult | null;
+  choices: { question_id: string; question: string; counts: Record<string, number> }[];
+  themes: feedbackEngine.ThemeReport | null;
+  text_answers: number;
+}
+
+/** Per template, for surveys sent in [from, to): sent, answered, response rate, the kind's score from the engine, choice counts, themes of the text answers. */
+export function surveyResults(db: TenantDb, options: { templateId?: string; from: string; to: string }): SurveyTemplateResults[] {
+  const templates = options.templateId ? [requireTemplate(db, options.templateId)] : db.select().from(surveyTemplates).orderBy(asc(surveyTemplates.name)).all();
+  return templates.map((row) => {
+    const template = toTemplate(row);
+    const rows = db
+      .select({ id: surveyRecipients.id, status: surveyRecipients.status, answers: surveyRecipients.answers })
+      .from(surveyRecipients)
+      .where(and(eq(surveyRecipients.templateId, row.id), sql`${surveyRecipients.status} <> 'not_sent'`, sql`${surveyRecipients.sentAt} >= ${options.from}`, sql`${surveyRecipients.sentAt} < ${options.to}`))
+      .all();
+    const answered = rows.filter((r) => r.status === "answered" && r.answers).map((r) => ({ id: r.id, answers: JSON.parse(r.answers ?? "{}") as SurveyAnswers }));
+    const scoreQuestion = template.questions.find((q) => q.type === "score");
+    const scores = scoreQuestion ? answered.map((a) => a.answers[scoreQuestion.id]).filter((v): v is number => typeof v === "number") : [];
+    const comments = answered.flatMap((a) => template.questions.filter((q) => q.type === "text" && typeof a.answers[q.id] === "string").map((q) => ({ id: `${a.id}:${q.id}`, text: String(a.answers[q.id]) })));
+    return {
+      template_id: template.template_id,
+      name: template.name,
+      kind: template.kind,
+      archived: template.archived,
+      sent: rows.length,
+      answered: answered.length,
+      response_rate: rows.length === 0 ? null : answered.length / rows.length,
+      nps: template.kind === "nps" ? feedbackEngine.computeNps(scores) : null,
+      csat: template.kind === "csat" ? feedbackEngine.computeCsat(scores) : null,
+      ces: template.kind === "ces" ? feedbackEngine.computeCes(scores, CES_SCALE) : null,
+      choices: template.questions
+        .filter((q) => q.type === "choice")
+        .map((q) => ({
+          question_id: q.id,
+          question: q.text,
+          counts: Object.fromEntries((q.choices ?? []).map((choice) => [choice, answered.filter((a) => a.answers[q.id] === choice).length])),
+        })),
+      themes: comments.length > 0 ? feedbackEngine.extractThemes(comments) : null,
+      text_answers: comments.length,
+    };
+  });
 }

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { CONTACT_ROLES } from "../db/communications";
-import { DEFAULT_EXPIRY_DAYS, QUESTION_TYPES, SURVEY_FREQUENCIES, SURVEY_KINDS } from "../db/surveys";
+import { DEFAULT_EXPIRY_DAYS, QUESTION_TYPES, SURVEY_FREQUENCIES, SURVEY_KINDS, type SurveyTemplateResults } from "../db/surveys";
 import { defineTool, READ_ONLY, ToolError, unwrap, WRITE } from "./define";
-import { clientId } from "./fields";
+import { clientId, isoDate } from "./fields";
 
 /**
  * Surveys: templates (NPS, CSAT, CES or custom, archived rather than deleted), sending one to
@@ -175,4 +175,91 @@ export const sendSurveyTool = defineTool({
   },
 });
 
-export const surveyTools = [listSurveyTemplatesTool, createSurveyTemplateTool, updateSurveyTemplateTool, sendSurveyTool];
+const DAY_MS = 86_400_000;
+
+const resultOut = z.object({
+  template_id: z.string(),
+  name: z.string(),
+  kind: z.enum(SURVEY_KINDS),
+  archived: z.boolean(),
+  sent: z.number().int().describe("Surveys handed to SendGrid in the period"),
+  answered: z.number().int().describe("Of those, answered"),
+  response_rate: z.number().nullable().describe("answered / sent, 0..1; null when none was sent"),
+  score: z
+    .object({
+      metric: z.enum(["nps", "csat", "ces"]),
+      value: z.number().nullable().describe("NPS −100..100; CSAT % satisfied (4–5); CES mean 1–7 (lower is easier); null without answers"),
+      responses: z.number().int(),
+      detail: z.record(z.string(), z.number().nullable()),
+    })
+    .nullable()
+    .describe("From the analytics engine's feedback functions; null for custom templates"),
+  choices: z.array(z.object({ question_id: z.string(), question: z.string(), counts: z.record(z.string(), z.number().int()) })),
+  text_answers: z.number().int(),
+  themes: z
+    .array(z.object({ theme: z.string(), source: z.string(), comments: z.number().int(), share: z.number(), average_sentiment: z.number(), sentiment_label: z.string(), critical: z.boolean() }))
+    .describe("Recurring themes of the text answers (the engine's extractThemes)"),
+});
+
+function round(value: number | null, digits = 1): number | null {
+  return value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;
+}
+
+function scoreOf(result: SurveyTemplateResults): z.input<typeof resultOut>["score"] {
+  if (result.nps) {
+    const { score, responses, promoters, passives, detractors } = result.nps;
+    return { metric: "nps", value: round(score), responses, detail: { promoters, passives, detractors } };
+  }
+  if (result.csat) return { metric: "csat", value: round(result.csat.percentSatisfied), responses: result.csat.responses, detail: { mean: round(result.csat.mean, 2), satisfied: result.csat.satisfied } };
+  if (result.ces) return { metric: "ces", value: round(result.ces.mean, 2), responses: result.ces.responses, detail: { percent_low_effort: round(result.ces.percentLowEffort), low_effort: result.ces.lowEffort } };
+  return null;
+}
+
+export const getSurveyResultsTool = defineTool({
+  name: "get_survey_results",
+  title: "Survey results per template",
+  description:
+    "For surveys sent in a period (from/to, default the last 90 days), per template (or one template_id): how many were sent and answered, the response rate, the score computed by the analytics engine (NPS, CSAT % satisfied, CES mean on 1–7 where lower is easier), " +
+    "how often each choice was picked, and the themes of the text answers.",
+  input: z.object({
+    template_id: templateId.optional(),
+    from: isoDate.optional().describe("First day (UTC) of the period, YYYY-MM-DD; default 90 days before to"),
+    to: isoDate.optional().describe("Last day (UTC) of the period, inclusive; default today"),
+  }),
+  output: z.object({ period: z.object({ from: z.string(), to: z.string() }), templates: z.array(resultOut) }),
+  annotations: READ_ONLY,
+  scope: "cs:read",
+  rest: { method: "GET", path: "/survey-results" },
+  async handler({ tenant }, input) {
+    const end = input.to ? new Date(Date.parse(`${input.to}T00:00:00Z`) + DAY_MS) : new Date(Date.now());
+    const start = input.from ? new Date(`${input.from}T00:00:00Z`) : new Date(end.getTime() - 90 * DAY_MS);
+    if (start.getTime() >= end.getTime()) throw new ToolError("invalid", "from: must be on or before to.");
+    const results = unwrap(await tenant.surveyResults({ ...(input.template_id ? { templateId: input.template_id } : {}), from: start.toISOString(), to: end.toISOString() }));
+    return {
+      period: { from: start.toISOString(), to: end.toISOString() },
+      templates: results.map((result) => ({
+        template_id: result.template_id,
+        name: result.name,
+        kind: result.kind,
+        archived: result.archived,
+        sent: result.sent,
+        answered: result.answered,
+        response_rate: result.response_rate === null ? null : Math.round(result.response_rate * 1000) / 1000,
+        score: scoreOf(result),
+        choices: result.choices,
+        text_answers: result.text_answers,
+        themes: (result.themes?.themes ?? []).map((theme) => ({
+          theme: theme.theme,
+          source: theme.source,
+          comments: theme.comments,
+          share: Math.round(theme.share * 1000) / 1000,
+          average_sentiment: Math.round(theme.averageSentiment * 1000) / 1000,
+          sentiment_label: theme.sentimentLabel,
+          critical: theme.critical,
+        })),
+      })),
+    };
+  },
+});
+
+export const surveyTools = [listSurveyTemplatesTool, createSurveyTemplateTool, updateSurveyTemplateTool, sendSurveyTool, getSurveyResultsTool];
