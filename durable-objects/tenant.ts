@@ -320,6 +320,28 @@ import { importTickets, linkOrganization, searchQueries, ticketDraft, type Organ
 import { listCohorts as listMixpanelCohorts, reserveQuery as reserveMixpanelQuery, usageEventsForExport, type CohortSummary as MixpanelCohortSummary, type ExportQuery as MixpanelExportQuery } from "../src/db/mixpanel";
 import type { ExportableUsageEvent } from "../src/integrations/mixpanel/operations";
 import { campaignSendPlan, newsletterSendPlan, oneOffSendPlan, recordEmailSend, sendProgressFor, type OneOffEmail, type SendProgress } from "../src/db/email-sends";
+import {
+  answerSurvey,
+  attachSurveyJob,
+  createSurveyTemplate,
+  listSurveyTemplates,
+  materializeSurveyLinks,
+  recordSurveySend,
+  surveyForm,
+  surveyRecipientIds,
+  surveyResults,
+  updateSurveyTemplate,
+  type NewSurveyTemplate,
+  type SurveyAnswers,
+  type SurveyForm,
+  type SurveySendInput,
+  type SurveySendResult,
+  type SurveyTemplate,
+  type SurveyTemplateChanges,
+  type SurveyTemplateResults,
+} from "../src/db/surveys";
+import { sendMailPayload } from "../src/integrations/sendgrid/operations";
+import { surveyToken, surveyTokenHash } from "../src/surveys/links";
 
 /** Long strings in audited arguments (a pasted CSV) are summarized, not copied into the log. */
 const AUDIT_STRING_LIMIT = 500;
@@ -1825,8 +1847,10 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   /** Asked by the queue consumer before every provider call (null: no such delivery). */
-  claimDelivery(key: string): DeliveryClaim | null {
-    return claimDelivery(this.db, key, new Date());
+  async claimDelivery(key: string): Promise<DeliveryClaim | null> {
+    const claim = claimDelivery(this.db, key, new Date());
+    // A survey's links are derived now and only their hashes kept (src/surveys/links.ts).
+    return claim?.state === "send" && claim.operation === "send_mail" && surveyRecipientIds(claim.payload) ? { ...claim, payload: await this.surveyLinks(claim.payload) } : claim;
   }
 
   finishDelivery(key: string, outcome: DeliveryOutcome): void {
@@ -2198,6 +2222,92 @@ export class TenantDO extends DurableObject<Env> {
     const result = milestonesForAccounts(sql, [row], asOf, readFeatureCatalog(sql), engagement.STANDARD_MILESTONES);
     const ttfv = result.accounts[0]?.time_to_first_value;
     return ttfv ? { status: ttfv.status, reached_on: ttfv.reached_on, definition: ttfv.definition } : { status: "no_data", reached_on: null, definition: "no usage recorded" };
+  }
+
+  // --- surveys ---
+
+  listSurveyTemplates(options: { includeArchived: boolean }): Outcome<SurveyTemplate[]> {
+    return attempt(() => listSurveyTemplates(this.db, options));
+  }
+
+  createSurveyTemplate(input: NewSurveyTemplate, actor: Actor): Outcome<SurveyTemplate> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const template = createSurveyTemplate(tx, input, actor.userId, new Date());
+        recordAudit(tx, { ...actor, action: "create_survey_template", targetId: template.template_id, details: { name: template.name, kind: template.kind, questions: template.questions.length, frequency: template.frequency } });
+        return template;
+      }),
+    );
+  }
+
+  updateSurveyTemplate(id: string, changes: SurveyTemplateChanges, actor: Actor): Outcome<{ template: SurveyTemplate; changed: string[] }> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = updateSurveyTemplate(tx, id, changes, new Date());
+        if (result.changed.length > 0) recordAudit(tx, { ...actor, action: "update_survey_template", targetId: id, details: { changed: result.changed } });
+        return result;
+      }),
+    );
+  }
+
+  /** Records a survey send; with SendGrid connected its deliveries go to the queue, otherwise it stays not_sent. */
+  async sendSurvey(input: SurveySendInput, actor: Actor): Promise<Outcome<SurveySendResult>> {
+    const created = attempt(() =>
+      this.db.transaction((tx) => {
+        const now = new Date();
+        const connected = storedConnection(tx, "sendgrid") !== null;
+        const { result, deliveries } = recordSurveySend(tx, input, connected, actor.userId, now);
+        let keys: string[] = [];
+        if (connected) {
+          const job = createJob(tx, { provider: "sendgrid", operation: "send_mail", description: `Survey "${result.template_name}" to ${result.recipients} contacts`, deliveries }, actor.userId, now);
+          attachSurveyJob(tx, result.survey_send_id, job.jobId);
+          result.job_id = job.jobId;
+          result.status_reason = `${result.status_reason} as job ${job.jobId}`;
+          keys = job.keys;
+        }
+        recordAudit(tx, { ...actor, action: "send_survey", targetId: result.survey_send_id, details: { template_id: result.template_id, status: result.status, recipients: result.recipients, job_id: result.job_id } }, now);
+        return { result, keys };
+      }),
+    );
+    if (!created.ok) return created;
+    await this.enqueueDeliveries(created.value.keys);
+    return { ok: true, value: created.value.result };
+  }
+
+  /** The form behind a survey link's hash; null for an unknown or expired link. */
+  surveyForm(tokenHash: string): Outcome<SurveyForm | null> {
+    return attempt(() => surveyForm(this.db, tokenHash, new Date()));
+  }
+
+  /** Records a respondent's answers once; the account's satisfaction input moves in the same transaction. */
+  answerSurvey(tokenHash: string, answers: SurveyAnswers): Outcome<"answered" | "already_answered" | null> {
+    return attempt(() =>
+      this.db.transaction((tx) => {
+        const result = answerSurvey(tx, tokenHash, answers, new Date());
+        if (result === null || result === "already_answered") return result;
+        recordAudit(tx, { userId: "survey-respondent", via: "survey", action: "answer_survey", targetId: result.feedbackId, details: { client_id: result.accountId } });
+        this.factsChanged(tx, [result.accountId]);
+        return "answered" as const;
+      }),
+    );
+  }
+
+  surveyResults(options: { templateId?: string; from: string; to: string }): Outcome<SurveyTemplateResults[]> {
+    return attempt(() => surveyResults(this.db, options));
+  }
+
+  /** Puts each survey recipient's link token into a send_mail payload; keeps only the hashes. */
+  private async surveyLinks(payload: Json): Promise<Json> {
+    const parsed = sendMailPayload.safeParse(payload);
+    const tenantId = this.ctx.id.name;
+    if (!parsed.success || !tenantId) return payload;
+    const tokens = new Map<string, { token: string; hash: string }>();
+    for (const id of surveyRecipientIds(payload) ?? []) {
+      const token = await surveyToken(this.env.ENCRYPTION_KEY, tenantId, id);
+      tokens.set(id, { token, hash: await surveyTokenHash(token) });
+    }
+    const filled = this.db.transaction((tx) => materializeSurveyLinks(tx, parsed.data, tokens));
+    return JSON.parse(JSON.stringify(filled)) as Json;
   }
 }
 

@@ -12,6 +12,7 @@ import { oauthEdge } from "./auth/oauth";
 import { Layout } from "./http/layout";
 import { catalog } from "./tools/catalog";
 import { setupRoutes } from "./setup/routes";
+import { surveyRoutes } from "./surveys/routes";
 
 /** The unprotected side of the Worker: start page, sign-in and consent, health, API description. */
 export const app = new Hono<AppEnv>();
@@ -26,6 +27,7 @@ app.use(async (c, next) => {
 
 app.route("/", authRoutes);
 app.route("/", setupRoutes);
+app.route("/", surveyRoutes);
 
 app.get("/", async (c) => {
   const origin = c.var.origin;

@@ -1165,3 +1165,85 @@ export const onboardingPlanStatusChanges = sqliteTable(
   },
   (table) => [index("onboarding_plan_status_changes_by_plan").on(table.planId, table.changedAt), index("onboarding_plan_status_changes_by_time").on(table.toStatus, table.changedAt)],
 );
+
+// --- surveys ---
+
+/**
+ * A survey template: NPS, CSAT, CES or custom, with its ordered questions (JSON). The score
+ * scale is fixed by the kind (NPS 0–10, CSAT 1–5, CES 1–7 where 1 is easiest). `frequency` is
+ * enforced by send_survey as the least time between two sends of the template to one contact;
+ * nothing is sent on a schedule by itself. Templates are archived, never deleted.
+ */
+export const surveyTemplates = sqliteTable(
+  "survey_templates",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull().unique(),
+    kind: text("kind", { enum: ["nps", "csat", "ces", "custom"] }).notNull(),
+    /** JSON array of {id, text, type: score|choice|text, choices?, required}. */
+    questions: text("questions").notNull(),
+    frequency: text("frequency", { enum: ["one_time", "quarterly", "monthly"] }).notNull(),
+    archived: integer("archived", { mode: "boolean" }).notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (table) => [index("survey_templates_by_archived").on(table.archived, table.name)],
+);
+
+/** One send_survey call: a template to the contacts of some accounts, sent through SendGrid or recorded as not sent. */
+export const surveySends = sqliteTable(
+  "survey_sends",
+  {
+    id: text("id").primaryKey(),
+    templateId: text("template_id")
+      .notNull()
+      .references(() => surveyTemplates.id, { onDelete: "cascade" }),
+    status: text("status", { enum: ["sent", "not_sent"] }).notNull(),
+    statusReason: text("status_reason").notNull(),
+    /** The integration job that sends it (null when not sent). */
+    jobId: text("job_id"),
+    /** JSON: {kind: "client_ids"|"segment", ...}. */
+    target: text("target").notNull(),
+    recipients: integer("recipients").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (table) => [index("survey_sends_by_template").on(table.templateId, table.createdAt)],
+);
+
+/**
+ * One contact's copy of a survey. The link's token is never stored: `token_hash` is the
+ * SHA-256 of it, written when the email is handed to SendGrid (null while not sent).
+ */
+export const surveyRecipients = sqliteTable(
+  "survey_recipients",
+  {
+    id: text("id").primaryKey(),
+    sendId: text("send_id")
+      .notNull()
+      .references(() => surveySends.id, { onDelete: "cascade" }),
+    templateId: text("template_id").notNull(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    contactId: text("contact_id").references(() => contacts.id, { onDelete: "set null" }),
+    email: text("email").notNull(),
+    status: text("status", { enum: ["not_sent", "sent", "answered"] }).notNull(),
+    tokenHash: text("token_hash"),
+    sentAt: text("sent_at"),
+    expiresAt: text("expires_at").notNull(),
+    answeredAt: text("answered_at"),
+    /** JSON {question id: answer} once answered. */
+    answers: text("answers"),
+    /** The feedback row the answer became (feeds health through factsChanged). */
+    feedbackId: text("feedback_id"),
+  },
+  (table) => [
+    uniqueIndex("survey_recipients_by_token").on(table.tokenHash),
+    index("survey_recipients_by_send").on(table.sendId),
+    index("survey_recipients_by_template").on(table.templateId, table.sentAt),
+    index("survey_recipients_by_contact").on(table.contactId, table.templateId),
+  ],
+);

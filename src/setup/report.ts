@@ -17,7 +17,7 @@ export interface SetupReport {
   };
   support_sla: Record<string, { first_response_minutes: number; resolution_minutes: number }>;
   triggers: { name: string; enabled: boolean }[];
-  data: { accounts: number; contacts: number; segments: number; playbooks: number; open_tickets: number };
+  data: { accounts: number; contacts: number; segments: number; playbooks: number; open_tickets: number; survey_templates: number };
   team: { members: { email: string; role: string }[]; pending_invitations: number };
 }
 

@@ -27,6 +27,8 @@ import { FIELDS } from "../import/rows";
 import { updateHealthModel } from "../tools/health";
 import { createPlaybookTool } from "../tools/playbooks";
 import { createSegmentTool } from "../tools/segments";
+import { createSurveyTemplateTool } from "../tools/surveys";
+import { DEFAULT_SURVEY_TEMPLATES } from "../db/surveys";
 import { configureSupportTool } from "../tools/support";
 import { unwrap } from "../tools/define";
 import { checkedForm, fieldErrorsOf, isAdmin, requireAdmin, requireMember, runTool, tenantOf, text, toolContextOf, type FieldErrors, type SetupContext, type SetupEnv } from "./context";
@@ -366,7 +368,7 @@ setupRoutes.post("/setup/health/done", admin, async (c) => ((await checkedForm(c
 // --- step 4: data ---
 
 async function dataPage(c: SetupContext, state: { errors?: FieldErrors; message?: string | null; notice?: string | null; mapping?: Record<string, string>; reportSlot?: string }, code: 200 | 400 | 409 | 413 = 200) {
-  const current = await status(c);
+  const [current, templates] = await Promise.all([status(c), tenantOf(c).listSurveyTemplates({ includeArchived: true })]);
   return c.html(
     <DataStep
       email={c.var.session.email}
@@ -375,6 +377,7 @@ async function dataPage(c: SetupContext, state: { errors?: FieldErrors; message?
       accounts={current.accounts}
       contacts={current.contacts}
       segments={current.segments}
+      surveyTemplates={unwrap(templates)}
       {...state}
     />,
     code,
@@ -504,7 +507,20 @@ setupRoutes.post("/setup/data/defaults", admin, async (c) => {
     if (!result.ok) return dataPage(c, { message: `The segment “${segment.name}” was refused: ${result.message}` }, 400);
     created.push(segment.name);
   }
-  return dataPage(c, { notice: created.length ? `Created the segments ${created.join(", ")}.` : "The default segments already exist." });
+  // Survey templates once: a name already taken (archived included) is left alone.
+  const templates = new Set(unwrap(await tenantOf(c).listSurveyTemplates({ includeArchived: true })).map((template) => template.name.toLowerCase()));
+  const createdTemplates: string[] = [];
+  for (const template of DEFAULT_SURVEY_TEMPLATES) {
+    if (templates.has(template.name.toLowerCase())) continue;
+    const result = await runTool(c, createSurveyTemplateTool, { ...template, questions: template.questions.map((question) => ({ ...question })) });
+    if (!result.ok) return dataPage(c, { message: `The survey template “${template.name}” was refused: ${result.message}` }, 400);
+    createdTemplates.push(template.name);
+  }
+  const notices = [
+    created.length ? `Created the segments ${created.join(", ")}.` : "The default segments already exist.",
+    createdTemplates.length ? `Created the survey templates ${createdTemplates.join(", ")}.` : "The default survey templates already exist.",
+  ];
+  return dataPage(c, { notice: notices.join(" ") });
 });
 
 setupRoutes.post("/setup/data/done", admin, async (c) => ((await checkedForm(c)) ? complete(c, "data") : expired(c)));
@@ -564,13 +580,14 @@ setupRoutes.post("/setup/team/done", admin, async (c) => ((await checkedForm(c))
 async function setupReport(c: SetupContext): Promise<SetupReport> {
   const tenant = tenantOf(c);
   const tenantId = c.var.session.tenantId;
-  const [current, stored, support, playbooks, members, pending] = await Promise.all([
+  const [current, stored, support, playbooks, members, pending, surveyTemplates] = await Promise.all([
     status(c),
     tenant.getHealthModel(),
     tenant.supportSettings(),
     tenant.listPlaybooks({}),
     membersOf(c.env.CONTROL_DB, tenantId),
     pendingInvitations(c.env.CONTROL_DB, tenantId),
+    tenant.listSurveyTemplates({ includeArchived: false }),
   ]);
   const model = unwrap(stored);
   return {
@@ -585,7 +602,7 @@ async function setupReport(c: SetupContext): Promise<SetupReport> {
     },
     support_sla: unwrap(support).sla.targets,
     triggers: unwrap(playbooks).map((playbook) => ({ name: playbook.name, enabled: playbook.enabled })),
-    data: { accounts: current.accounts, contacts: current.contacts, segments: current.segments, playbooks: current.playbooks, open_tickets: current.open_tickets },
+    data: { accounts: current.accounts, contacts: current.contacts, segments: current.segments, playbooks: current.playbooks, open_tickets: current.open_tickets, survey_templates: unwrap(surveyTemplates).length },
     team: { members: members.map((entry) => ({ email: entry.email, role: entry.role })), pending_invitations: pending.length },
   };
 }

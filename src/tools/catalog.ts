@@ -17,6 +17,7 @@ import { revenueTools } from "./revenue";
 import { segmentationTools } from "./segmentation";
 import { sendgridTools } from "./sendgrid";
 import { supportTools } from "./support";
+import { surveyTools } from "./surveys";
 import { touchpointTools } from "./touchpoints";
 import { zendeskTools } from "./zendesk";
 
@@ -42,6 +43,7 @@ export const catalog: readonly Tool[] = [
   ...mixpanelTools,
   ...sendgridTools,
   ...catalogGapTools,
+  ...surveyTools,
 ];
 
 export const toolsByName: ReadonlyMap<string, Tool> = new Map(catalog.map((tool) => [tool.name, tool]));

@@ -121,6 +121,8 @@ export function DataStep(props: {
   accounts: number | null;
   contacts: number | null;
   segments: number;
+  /** The workspace's survey templates (archived included); absent while an import streams. */
+  surveyTemplates?: { name: string; kind: string; archived: boolean }[];
   errors?: FieldErrors;
   message?: string | null;
   notice?: string | null;
@@ -168,10 +170,30 @@ export function DataStep(props: {
           workspace has {props.segments} segment{props.segments === 1 ? "" : "s"}. Onboarding plans use these built-in templates:{" "}
           {TEMPLATES.map((template) => `${template.name} (${template.applies_to})`).join("; ")}.
         </p>
+        <p class="help">
+          It also creates the standard survey templates “Net Promoter Score” (0–10), “Customer Satisfaction” (1–5) and “Customer
+          Effort Score” (1–7), once: running it again creates nothing new.
+        </p>
+        {props.surveyTemplates ? (
+          <div id="survey-templates">
+            <h3>Survey templates</h3>
+            {props.surveyTemplates.length === 0 ? (
+              <p class="muted">No survey templates yet.</p>
+            ) : (
+              <ul>
+                {props.surveyTemplates.map((template) => (
+                  <li>
+                    {template.name} ({template.kind.toUpperCase()}){template.archived ? " (archived)" : ""}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        ) : null}
         <form method="post" action="/setup/data/defaults">
           <Hidden csrf={props.csrf} />
           <button type="submit" class="secondary">
-            Create default segments
+            Create default segments and survey templates
           </button>
         </form>
       </div>

@@ -19,7 +19,7 @@ export function DoneStep(props: { email: string; csrf: string; completed: readon
             .
           </li>
           <li>
-            {report.data.accounts} accounts, {report.data.contacts} contacts, {report.data.segments} segments, {report.data.playbooks} triggers.
+            {report.data.accounts} accounts, {report.data.contacts} contacts, {report.data.segments} segments, {report.data.playbooks} triggers, {report.data.survey_templates} survey template{report.data.survey_templates === 1 ? "" : "s"}.
           </li>
           <li>
             {report.team.members.length} member{report.team.members.length === 1 ? "" : "s"}, {report.team.pending_invitations} pending invitation

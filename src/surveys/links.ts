@@ -1,0 +1,42 @@
+/**
+ * Survey links: `<origin>/survey/<tenant id>.<43 characters>`. The second part is an
+ * HMAC-SHA-256 of the recipient's id under the ENCRYPTION_KEY secret, computed when the email is
+ * handed to SendGrid; only the SHA-256 of the whole token is stored, so neither the database nor
+ * an export holds a working link. The tenant comes from the token alone.
+ */
+
+const TOKEN = /^(t_[0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/;
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function macKey(rootKey: string): Promise<CryptoKey> {
+  let key = keys.get(rootKey);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(rootKey), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    keys.set(rootKey, key);
+  }
+  return key;
+}
+
+/** The token of one recipient's link. */
+export async function surveyToken(rootKey: string, tenantId: string, recipientId: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await macKey(rootKey), new TextEncoder().encode(`survey-link\n${tenantId}\n${recipientId}`));
+  return `${tenantId}.${toBase64Url(new Uint8Array(mac))}`;
+}
+
+/** What is stored and looked up: the hex SHA-256 of the token. */
+export async function surveyTokenHash(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** The tenant a token names, or null when it is not shaped like one. */
+export function tenantOfSurveyToken(token: string): string | null {
+  return TOKEN.exec(token)?.[1] ?? null;
+}
