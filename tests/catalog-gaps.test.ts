@@ -95,14 +95,13 @@ describe("onboarding plan lifecycle", () => {
     expect(timeline.events.find((e) => e.title === "Onboarding plan cancelled")?.description).toMatch(/another vendor/);
   });
 
-  it("refuses a resume while another plan runs, bad status and empty reasons, on both faces", async () => {
+  it("refuses a second plan while one is on hold, bad status and empty reasons, on both faces", async () => {
     const id = await account(team, "Two Plans");
     const first = await plan(team, id);
     await ok(team.token, "update_onboarding_plan", { plan_id: first.plan_id, status: "on_hold", reason: "Waiting for budget" });
-    const second = await plan(team, id);
-    expect(second.status).toBe("in_progress");
-    const clash = await refused(team.token, "update_onboarding_plan", { plan_id: first.plan_id, status: "in_progress", reason: "Budget approved" });
-    expect(clash).toContain(second.plan_id);
+    // The held plan is still the account's plan: a new one would split its milestones.
+    const second = await refused(team.token, "create_onboarding_plan", { client_id: id, goals: ["Restart"] });
+    expect(second).toContain(`onboarding plan ${first.plan_id} is on hold; resume it`);
 
     expect(await refused(team.token, "update_onboarding_plan", { plan_id: first.plan_id, status: "completed", reason: "x" })).toMatch(/status must be one of in_progress, on_hold, cancelled/);
     expect(await refused(team.token, "update_onboarding_plan", { plan_id: first.plan_id, status: "cancelled", reason: " " })).toMatch(/reason must not be empty/);

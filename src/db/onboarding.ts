@@ -1,4 +1,4 @@
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { AccountError, appendEvent, newId, requireAccount, type Account, type Tier, type TenantDb } from "./accounts";
 import { onboardingMilestones, onboardingPlans } from "./tenant-schema";
 
@@ -301,15 +301,22 @@ function ownerFor(role: OwnerRole, account: Account, owners: Partial<Record<Owne
 
 export function createPlan(db: TenantDb, input: NewPlan, actor: string, now = new Date()): { plan: Plan; template_reasons: string[] } {
   const account = requireAccount(db, input.client_id, now);
+  // A plan on hold is still the account's plan: a second one would split its milestones and risks.
   const open = db
-    .select({ id: onboardingPlans.id })
+    .select({ id: onboardingPlans.id, status: onboardingPlans.status })
     .from(onboardingPlans)
-    .where(and(eq(onboardingPlans.accountId, account.client_id), eq(onboardingPlans.status, "in_progress")))
+    .where(and(eq(onboardingPlans.accountId, account.client_id), inArray(onboardingPlans.status, ["in_progress", "on_hold"])))
     .get();
+  if (open?.status === "in_progress") {
+    throw new AccountError(
+      "conflict",
+      `client_id: the account already has onboarding plan ${open.id} in progress; finish its milestones (update_onboarding_milestone) or cancel it (update_onboarding_plan, status cancelled) before creating another.`,
+    );
+  }
   if (open) {
     throw new AccountError(
       "conflict",
-      `client_id: the account already has onboarding plan ${open.id} in progress; finish its milestones (update_onboarding_milestone) before creating another.`,
+      `client_id: the account's onboarding plan ${open.id} is on hold; resume it (update_onboarding_plan, status in_progress) or cancel it (status cancelled) before creating another.`,
     );
   }
   const start = input.start_date ?? todayOf(now);
