@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import * as schema from "../src/db/tenant-schema";
 import { describe, expect, it } from "vitest";
 import { health } from "../src/analytics";
@@ -297,6 +298,20 @@ describe("running playbooks", () => {
 });
 
 describe("scopes and tenants", () => {
+  it("reports a stored playbook that no longer holds a valid action, and runs the others", async () => {
+    const team = await newTeam("Damaged Playbook Co");
+    const account = await register(team.token, { client_name: "E1", tier: "enterprise" });
+    const good = await ok<{ playbook: Playbook }>(team.token, "create_playbook", { name: "Good", trigger: enterpriseTrigger, action: { title: "Call {{account_name}}" } });
+    const damaged = await ok<{ playbook: Playbook }>(team.token, "create_playbook", { name: "Damaged", trigger: enterpriseTrigger, action: { title: "Call" } });
+    // As a restore from an old or edited backup could leave it: an action without a title.
+    await inTenant(team.tenantId, (db) => db.run(sql`UPDATE playbooks SET action = '{"owner":"csm"}' WHERE id = ${damaged.playbook.playbook_id}`));
+    const run = await ok<Run>(team.token, "run_playbooks", {});
+    expect(run.playbooks.find((p) => p.playbook_id === damaged.playbook.playbook_id)?.error).toMatch(/action\.title/);
+    expect(run.playbooks.find((p) => p.playbook_id === good.playbook.playbook_id)).toMatchObject({ error: null, created: 1 });
+    // Writes that run the playbooks still succeed.
+    await ok(team.token, "update_client_info", { client_id: account, updates: { csm_assigned: "sam@example.com" } });
+  });
+
   it("lets a read-only token list playbooks but not create, change or run them", async () => {
     const team = await newTeam("Playbook Scope Co");
     const { playbook } = await ok<{ playbook: Playbook }>(team.token, "create_playbook", { name: "P", trigger: enterpriseTrigger, action: { title: "T" } });

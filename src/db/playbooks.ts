@@ -345,7 +345,12 @@ export function runPlaybooks(
     let predicate: engine.SegmentPredicate | null = null;
     try {
       trigger = JSON.parse(row.trigger);
-      action = JSON.parse(row.action) as PlaybookAction;
+      // Checked like a new action: a stored one missing its title would fail every write's run.
+      const storedAction: unknown = JSON.parse(row.action);
+      if (typeof storedAction !== "object" || storedAction === null || Array.isArray(storedAction)) {
+        throw new AccountError("invalid", "action: the stored action is not an object; update the playbook with update_playbook");
+      }
+      action = validateAction(storedAction as Partial<PlaybookAction>);
       predicate = compileAccountRule(trigger, "trigger", now);
     } catch (error) {
       if (error instanceof SyntaxError) entry.error = "the stored trigger or action is not valid JSON; update the playbook with update_playbook";
