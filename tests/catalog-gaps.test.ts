@@ -345,6 +345,16 @@ describe("route_tickets on the real queue", () => {
     expect(plan.unrouted).toEqual([expect.objectContaining({ ticket_id: p4, reason: expect.stringMatching(/kim, lee\) holds 2 or more open tickets/) })]);
     expect(plan.queue_summary).toEqual({ open_tickets: 6, unassigned: 1, sla_at_risk: 0, sla_breached: 1, by_priority: { P1: 1, P2: 1, P3: 3, P4: 1 }, by_category: { billing: 5, technical: 1 } });
     expect(await assignee(t, p1)).toBeNull();
+    // workload ignores the category rule: the default agent takes billing too, so nothing is left over.
+    const workload = await ok<Routing>(t.token, "route_tickets", { strategy: "workload", dry_run: true, max_tickets_per_agent: 2 });
+    expect(workload.routed.map((r) => [r.ticket_id, r.to])).toEqual([
+      [p1, "lee"],
+      [p2, "max"],
+      [p3, "lee"],
+      [p4, "max"],
+    ]);
+    expect(workload.routed[3]?.reason).toMatch(/whole team \(workload\); max had the fewest open tickets/);
+    expect(workload.unrouted).toEqual([]);
 
     const applied = await ok<Routing>(t.token, "route_tickets", { max_tickets_per_agent: 2 });
     expect(applied.applied).toBe(3);
@@ -365,7 +375,7 @@ describe("route_tickets on the real queue", () => {
     expect(more.queue_summary.open_tickets).toBe(5);
     expect(more.queue_summary.unassigned).toBe(0);
 
-    expect(await refused(t.token, "route_tickets", { strategy: "escalation" })).toMatch(/strategy must be one of auto, rebalance/);
+    expect(await refused(t.token, "route_tickets", { strategy: "escalation" })).toMatch(/strategy must be one of auto, workload, rebalance/);
     expect(await refused(t.token, "route_tickets", { max_tickets_per_agent: 0 })).toMatch(/max_tickets_per_agent is 1–500/);
   });
 

@@ -4,12 +4,14 @@ import { assignTicket, listTickets, supportSettings, TICKET_PRIORITIES, type Pri
 /**
  * Routing over the real ticket queue (the seed's route_tickets worked on a mock queue of 20):
  * `auto` gives each unassigned open ticket to the least-loaded candidate of its category's
- * rule (else the default agents) below capacity; `rebalance` moves tickets off agents above
- * capacity to candidates below it, lowest priority first. A dry run returns the plan only.
+ * rule (else the default agents) below capacity; `workload` gives them to the least-loaded agent
+ * of the whole team below capacity, whatever the category (when the specialists are swamped);
+ * `rebalance` moves tickets off agents above capacity to candidates below it, lowest priority
+ * first. A dry run returns the plan only.
  * Load is every open (not solved or closed) ticket an agent holds.
  */
 
-export const ROUTING_STRATEGIES = ["auto", "rebalance"] as const;
+export const ROUTING_STRATEGIES = ["auto", "workload", "rebalance"] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 
 export interface RouteOptions {
@@ -127,13 +129,15 @@ export function routeTickets(db: TenantDb, options: RouteOptions, actor: string,
     routed.push({ ticket_id: t.ticket_id, client_id: t.client_id, subject: t.subject, priority: t.priority, category: t.category, from: t.assignee, to, reason });
   };
 
-  if (options.strategy === "auto") {
+  if (options.strategy === "auto" || options.strategy === "workload") {
     // Most urgent first: priority, then breached or at risk, then the soonest SLA due time.
     const queue = scoped
       .filter((t) => t.assignee === null)
       .sort((a, b) => RANK[a.priority] - RANK[b.priority] || Number(b.sla.breached) - Number(a.sla.breached) || Number(atRisk(b)) - Number(atRisk(a)) || nextDue(a).localeCompare(nextDue(b)) || a.opened_at.localeCompare(b.opened_at));
+    // The whole team: everyone in a routing rule or the defaults, and anyone holding open tickets.
+    const team = { agents: [...new Set([...known, ...load.keys()])], rule: "whole team (workload)" };
     for (const t of queue) {
-      const { agents, rule } = candidatesFor(routing, t.category);
+      const { agents, rule } = options.strategy === "workload" ? team : candidatesFor(routing, t.category);
       if (agents.length === 0) {
         unrouted.push({ ticket_id: t.ticket_id, priority: t.priority, category: t.category, assignee: null, reason: `no agent for category "${t.category}": configure_support's routing has no rule for it and no default agents` });
         continue;
