@@ -41,9 +41,9 @@ function whole(name: string, fallback: number): number {
 
 const ROWS = whole("BENCH_ROWS", 50_000);
 const PROFILE = process.env.BENCH_PROFILE === "1";
-/** The limits the Worker enforces (src/setup/routes.tsx SETUP_IMPORT_MAX_BYTES, src/import/run.ts IMPORT_MAX_BYTES). */
+/** The limits the Worker enforces (src/setup/routes.tsx SETUP_IMPORT_MAX_BYTES, src/import/run.ts IMPORT_FILE_MAX_BYTES). */
 const PAGE_LIMIT_BYTES = 20 * 1024 * 1024;
-const API_LIMIT_BYTES = Number(process.env.BENCH_API_LIMIT_BYTES ?? 20 * 1024 * 1024);
+const API_LIMIT_BYTES = 20 * 1024 * 1024;
 /** One row in BAD_EVERY is a bad row, cycling through the kinds of bad row. */
 const BAD_EVERY = 150;
 
