@@ -236,7 +236,7 @@ async function sampleHeap(inspectorPort: number): Promise<HeapSampler> {
 
 interface PageRun {
   seconds: number;
-  /** Seconds until the first progress line arrived (upload, decode, parse, validate). */
+  /** Seconds until the first progress line arrived (upload, decode, parse, validate, first page). */
   firstProgressSeconds: number;
   progressLines: number;
   rows: number;
@@ -261,7 +261,7 @@ async function importThroughPage(browser: Browser, kind: "accounts" | "contacts"
   const csrf = hiddenField((await browser.page("/setup/data")).html, "csrf_token");
   const form = new FormData();
   form.set("csrf_token", csrf);
-  form.set("file", new Blob([file.bytes], { type: "text/csv" }), `${kind}.csv`);
+  form.set("file", new Blob([new Uint8Array(file.bytes)], { type: "text/csv" }), `${kind}.csv`);
   // wrangler's inspector takes one client at a time: a profiled run samples no memory.
   const heap = inspectorPort === null || profile ? null : await sampleHeap(inspectorPort);
   const work = async () => {
@@ -271,8 +271,9 @@ async function importThroughPage(browser: Browser, kind: "accounts" | "contacts"
     const decoder = new TextDecoder();
     let html = "";
     let firstProgress = 0;
-    for await (const chunk of response.body) {
-      html += decoder.decode(chunk, { stream: true });
+    const reader = response.body.getReader();
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      html += decoder.decode(read.value, { stream: true });
       if (!firstProgress && html.includes("rows processed")) firstProgress = performance.now();
     }
     html += decoder.decode();

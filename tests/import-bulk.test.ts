@@ -29,7 +29,7 @@ async function upload(workspace: Workspace, kind: string, bytes: Uint8Array | st
   form.set("csrf_token", csrf);
   form.set("file", new File([bytes], `${kind}.csv`, { type: "text/csv" }));
   const response = await workspace.browser.request(`/setup/data/import/${kind}`, { method: "POST", body: form });
-  return { status: response.status, html: await response.text() };
+  return { status: response.status, html: await response.text(), headers: response.headers };
 }
 
 function counts(html: string) {
@@ -46,9 +46,10 @@ function listedRows(html: string): number[] {
 const ROWS = 3_000;
 
 /** A 3,000-row accounts file; every 97th row is bad in one of five ways. Returns the bad rows' numbers. */
-function accountsCsv(): { csv: string; bad: number[] } {
+function accountsCsv(): { csv: string; bad: number[]; refusedByWorker: number } {
   const lines = ["external_id,name,tier,contract_value,contract_start_date,contract_end_date,csm_assigned"];
   const bad: number[] = [];
+  let refusedByWorker = 0;
   const kinds = ["no_id", "no_name", "number", "dates", "duplicate"];
   let next = 0;
   for (let index = 1; index <= ROWS; index += 1) {
@@ -61,22 +62,31 @@ function accountsCsv(): { csv: string; bad: number[] } {
       if (kind === "dates") cells[5] = "2025-06-01"; // before the start: refused by the Tenant object
       if (kind === "duplicate") cells[0] = `bulk-${index - 1}`;
       bad.push(index + 1);
+      // Missing ids, bad numbers and repeated ids never leave the Worker; the rest reach the Tenant object.
+      if (kind === "no_id" || kind === "number" || kind === "duplicate") refusedByWorker += 1;
     }
     lines.push(cells.join(","));
   }
-  return { csv: lines.join("\n"), bad };
+  return { csv: lines.join("\n"), bad, refusedByWorker };
 }
 
 describe("bulk import through the setup page", () => {
   it("imports 3,000 accounts and their contacts, reports each bad row by number, and a second post duplicates nothing", async () => {
     const workspace = await newWorkspace();
-    const { csv, bad } = accountsCsv();
+    const { csv, bad, refusedByWorker } = accountsCsv();
     const first = await upload(workspace, "accounts", csv);
     expect(first.status).toBe(200);
     expect(counts(first.html)).toEqual({ created: ROWS - bad.length, updated: 0, unchanged: 0, rejected: bad.length });
     expect(listedRows(first.html)).toEqual(bad);
     expect(first.html).toContain(`${ROWS.toLocaleString("en-US")} of ${ROWS.toLocaleString("en-US")} rows processed`);
     expect(first.html).toMatch(/must be after contract_start_date/);
+    // The page streams uncompressed (a compressor would hold the progress lines back), and
+    // every progress line comes after the <progress> element it moves.
+    expect(first.headers.get("Content-Encoding")).toBe("identity");
+    expect(first.html.indexOf('id="import-progress"')).toBeGreaterThan(0);
+    expect(first.html.indexOf('id="import-progress"')).toBeLessThan(first.html.indexOf("rows processed"));
+    // One line once the file is validated, then one per chunk of 500 rows sent to the Tenant object.
+    expect(first.html.split("rows processed").length - 1).toBe(1 + Math.ceil((ROWS - refusedByWorker) / 500));
     // One account, one registration event, one feature row and one snapshot per created row.
     const [written] = await query(
       workspace,
