@@ -1286,12 +1286,20 @@ export class TenantDO extends DurableObject<Env> {
    * entry for the chunk. A dry run does exactly the same work and then rolls it back, so its
    * counts and row errors are the ones a real run would give.
    */
-  importRows(batch: ImportBatch, options: { dryRun: boolean }, actor: Actor): Outcome<Omit<ImportChunkResult, "touchedAccounts">> {
+  importRows(batch: ImportBatch, options: { dryRun: boolean }, actor: Actor): Outcome<Omit<ImportChunkResult, "touchedAccounts" | "scoredAccounts">> {
     return attempt(() => {
       try {
-        const { touchedAccounts: _touched, ...summary } = this.db.transaction((tx) => {
-          const result = applyImportBatch(tx, batch, actor.userId);
+        const { touchedAccounts: _touched, scoredAccounts: _scored, ...summary } = this.db.transaction((tx) => {
+          const result = applyImportBatch(tx, batch, actor.userId, this.healthModel().config);
           this.factsChanged(tx, result.touchedAccounts);
+          // The accounts the chunk created were featured and scored in bulk by applyImportBatch;
+          // the rest of factsChanged (playbooks, workflows, the cache) runs for them here.
+          if (result.scoredAccounts.length > 0) {
+            const now = new Date();
+            runPlaybooks(tx, now, result.scoredAccounts);
+            runWorkflows(tx, result.scoredAccounts, now);
+            this.writeThroughHealth(result.scoredAccounts);
+          }
           recordAudit(tx, {
             ...actor,
             action: `import_${batch.kind}`,
@@ -1310,7 +1318,7 @@ export class TenantDO extends DurableObject<Env> {
         return summary;
       } catch (error) {
         if (!(error instanceof DryRunRollback)) throw error;
-        const { touchedAccounts: _touched, ...summary } = error.result;
+        const { touchedAccounts: _touched, scoredAccounts: _scored, ...summary } = error.result;
         return summary;
       }
     });

@@ -216,10 +216,11 @@ describe("importing accounts", () => {
   }, 60_000);
 
   it("refuses a body over the size limit with 413 naming it, and an unknown kind with 404", async () => {
-    const big = `external_id,name\n${"x".repeat(5 * 1024 * 1024)}`;
+    // 20 MiB: the setup page's limit, room for a 50,000-row accounts export (~9.4 MiB).
+    const big = `external_id,name\n${"x".repeat(20 * 1024 * 1024)}`;
     const { status, body } = await importCsv(token, "accounts", big);
     expect(status).toBe(413);
-    expect(body.error?.message).toContain("5 MiB");
+    expect(body.error?.message).toContain("20 MiB");
     expect((await importCsv(token, "widgets", ACCOUNTS)).status).toBe(404);
     const wrongType = await apiCall(token, "/api/v1/import/accounts", { method: "POST", headers: { "Content-Type": "application/xml" }, body: "<a/>" });
     expect(wrongType.status).toBe(400);

@@ -5,7 +5,7 @@ import { isAuthProps, type AuthProps } from "../auth/props";
 import type { Env } from "../env";
 import { readLimitedBody } from "../http/body";
 import { ImportFileError } from "../import/columns";
-import { importKind, importOptions, IMPORT_MAX_BYTES, runImport } from "../import/run";
+import { importKind, importOptions, IMPORT_FILE_MAX_BYTES, runImport } from "../import/run";
 import { FIELDS, REQUIRED_COLUMNS, type ImportKind } from "../import/rows";
 import { toolContext } from "../tools/context";
 import { describeIssues, ToolError } from "../tools/define";
@@ -29,7 +29,7 @@ function errorBody(code: string, message: string) {
   return { error: { code, message } };
 }
 
-const LIMIT_WORDS = `${IMPORT_MAX_BYTES / (1024 * 1024)} MiB (${IMPORT_MAX_BYTES} bytes)`;
+const LIMIT_WORDS = `${IMPORT_FILE_MAX_BYTES / (1024 * 1024)} MiB (${IMPORT_FILE_MAX_BYTES} bytes)`;
 
 class TooLarge extends Error {}
 
@@ -52,7 +52,7 @@ function queryBoolean(value: string | undefined): boolean | undefined | "invalid
 /** The import request from a text/csv body and the query string, or from a JSON body. */
 async function readImportRequest(c: Context<ApiEnv>, kind: ImportKind) {
   const contentType = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-  const body = await readCapped(c.req.raw, IMPORT_MAX_BYTES);
+  const body = await readCapped(c.req.raw, IMPORT_FILE_MAX_BYTES);
   let fields: unknown;
   if (contentType === "application/json") {
     try {
@@ -94,7 +94,7 @@ export function importApi(): Hono<ApiEnv> {
       kind: kind.data,
       fields: FIELDS[kind.data].map((field) => ({ name: field.name, description: field.description, aliases: field.aliases ?? [] })),
       required_columns: REQUIRED_COLUMNS[kind.data],
-      max_bytes: IMPORT_MAX_BYTES,
+      max_bytes: IMPORT_FILE_MAX_BYTES,
     });
   });
 

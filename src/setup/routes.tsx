@@ -423,6 +423,9 @@ setupRoutes.post("/setup/data/import/:kind", admin, async (c) => {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
   let headWritten: Promise<void> | null = null;
+  // Progress lines go after the page's head (they move its <progress> element).
+  let headQueued: () => void = () => undefined;
+  const headReady = new Promise<void>((resolve) => (headQueued = resolve));
   const run = runImport(
     tenant,
     actor,
@@ -430,7 +433,7 @@ setupRoutes.post("/setup/data/import/:kind", admin, async (c) => {
     {
       onProgress: async (progress) => {
         signalStarted();
-        await headWritten;
+        await headReady;
         await writer.write(encoder.encode(progressScript(progress.rowsDone, progress.rowsTotal)));
       },
     },
@@ -456,6 +459,7 @@ setupRoutes.post("/setup/data/import/:kind", admin, async (c) => {
   const [head = "", tail = ""] = (await Promise.resolve(page)).split(REPORT_SLOT);
   const progress = `<section class="card" aria-labelledby="import-progress-label"><h2 id="import-progress-label">Importing ${importKind}</h2><progress id="import-progress" max="1" value="0" aria-labelledby="import-progress-label"></progress><p id="import-count" aria-live="polite"></p></section>`;
   headWritten = writer.write(encoder.encode(head + progress));
+  headQueued();
   const finish = (async () => {
     let body: string;
     try {
@@ -474,7 +478,9 @@ setupRoutes.post("/setup/data/import/:kind", admin, async (c) => {
     await writer.close();
   })();
   c.executionCtx.waitUntil(finish);
-  return new Response(readable, { status: 200, headers: { "Content-Type": "text/html; charset=UTF-8", "Cache-Control": "no-store" } });
+  // Not compressed: a compressor (wrangler dev's, the edge's) holds the small progress lines back
+  // in its buffer, so the bar would only move when the page ends.
+  return new Response(readable, { status: 200, headers: { "Content-Type": "text/html; charset=UTF-8", "Cache-Control": "no-store, no-transform", "Content-Encoding": "identity" } });
 });
 
 setupRoutes.post("/setup/data/sample", admin, async (c) => {
