@@ -77,6 +77,18 @@ describe("data step import", () => {
     expect(listed.ok && listed.value.clients[0]?.client_name).toBe("Café Müller");
   });
 
+  it("reads a mixed file line by line: UTF-8 lines keep their accents, only the others are read as Windows-1252", async () => {
+    const workspace = await newWorkspace();
+    const tenant = tenantStub(env.TENANT, await tenantIdOf(workspace.email));
+    const utf8 = (text: string) => [...new TextEncoder().encode(text)];
+    // Line 2 is UTF-8 (Zoë Ångström), line 3 Windows-1252 (Café: é as the single byte 0xE9).
+    const bytes = new Uint8Array([...utf8("external_id,name\nm-1,Zoë Ångström\nm-2,Caf"), 0xe9, ...utf8("\n")]);
+    const response = await upload(workspace, "accounts", bytes);
+    expect(response.html).toContain("Line 3 of the file (the header is line 1) is not UTF-8; it was read as Windows-1252");
+    const listed = await tenant.listAccounts({ filters: {}, sort_by: "name", sort_order: "asc", limit: 5 });
+    expect(listed.ok && listed.value.clients.map((client) => client.client_name)).toEqual(["Café", "Zoë Ångström"]);
+  });
+
   it("imports 1,500 rows in chunks and a check-only run writes nothing", async () => {
     const workspace = await newWorkspace();
     const tenant = tenantStub(env.TENANT, await tenantIdOf(workspace.email));
