@@ -1291,7 +1291,10 @@ export class TenantDO extends DurableObject<Env> {
       try {
         const { touchedAccounts: _touched, scoredAccounts: _scored, ...summary } = this.db.transaction((tx) => {
           const result = applyImportBatch(tx, batch, actor.userId, this.healthModel().config);
-          this.factsChanged(tx, result.touchedAccounts);
+          // Contacts feed no health input, account field of a playbook rule or workflow trigger
+          // (src/db/features.ts, src/db/account-fields.ts); rescoring a chunk's 500 accounts for
+          // them was most of a contacts import's time. Churn risk reads contacts when asked.
+          if (batch.kind !== "contacts") this.factsChanged(tx, result.touchedAccounts);
           // The accounts the chunk created were featured and scored in bulk by applyImportBatch;
           // the rest of factsChanged (playbooks, workflows, the cache) runs for them here.
           if (result.scoredAccounts.length > 0) {
