@@ -150,7 +150,8 @@ const COLUMN_OF_FIELD = {
   external_id: accounts.externalId,
 } as const;
 
-const PROPERTY_OF_FIELD = {
+/** An account field as tools and imports name it → the account row's property. */
+export const PROPERTY_OF_FIELD = {
   client_name: "name",
   company_name: "companyName",
   industry: "industry",

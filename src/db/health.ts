@@ -78,8 +78,8 @@ export interface RecomputeResult {
 /** The raw storage the recompute needs: the SQL cursor API and a synchronous transaction. */
 export type RecomputeStorage = Pick<DurableObjectStorage, "sql" | "transactionSync">;
 
-/** Feature columns in HealthFeatures order; selected after the account id. */
-const FEATURE_COLUMNS = [
+/** Feature columns in HealthFeatures order (property, column); selected after the account id. */
+export const FEATURE_COLUMNS = [
   ["activeUsers", "active_users"],
   ["licensedSeats", "licensed_seats"],
   ["logins30d", "logins_30d"],

@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { health } from "../analytics";
-import { AccountError, appendEvent, newId, updateAccount, type AccountChanges, type TenantDb } from "./accounts";
+import { AccountError, appendEvent, newId, PROPERTY_OF_FIELD, updateAccount, type AccountChanges, type TenantDb } from "./accounts";
+import { FEATURE_COLUMNS } from "./health";
 import { dailyTrendPoints, type HealthInputs } from "./health-model";
 import { encodeComponents } from "./snapshot-components";
 import { accounts, contacts, contracts, invoices } from "./tenant-schema";
@@ -138,23 +139,6 @@ function jsonIds(ids: Iterable<string>): string {
   return JSON.stringify([...new Set(ids)]);
 }
 
-/** An account field as the import names it → the account row's property (as updateAccount compares them). */
-const ACCOUNT_PROPERTY = {
-  client_name: "name",
-  company_name: "companyName",
-  industry: "industry",
-  tier: "tier",
-  status: "status",
-  lifecycle_stage: "lifecycleStage",
-  contract_value: "contractValue",
-  contract_start_date: "contractStartDate",
-  contract_end_date: "contractEndDate",
-  renewal_date: "renewalDate",
-  primary_contact_name: "primaryContactName",
-  primary_contact_email: "primaryContactEmail",
-  csm_assigned: "csmAssigned",
-} as const satisfies Partial<Record<keyof AccountChanges, keyof AccountRow>>;
-
 function accountChanges(values: AccountImportRow): AccountChanges {
   return {
     client_name: values.name,
@@ -175,7 +159,7 @@ function accountChanges(values: AccountImportRow): AccountChanges {
 
 /** Whether updateAccount would change anything: a given field that differs from the stored one. */
 function changesAnything(before: AccountRow, changes: AccountChanges): boolean {
-  for (const [field, property] of Object.entries(ACCOUNT_PROPERTY) as [keyof typeof ACCOUNT_PROPERTY, keyof AccountRow][]) {
+  for (const [field, property] of Object.entries(PROPERTY_OF_FIELD) as [keyof typeof PROPERTY_OF_FIELD, keyof AccountRow][]) {
     const value = changes[field];
     if (value !== undefined && before[property] !== value) return true;
   }
@@ -213,31 +197,6 @@ function newAccountInputs(contractValue: number, tenantHasTickets: boolean): Hea
     annualContractValue: contractValue,
   };
 }
-
-const FEATURE_COLUMNS: [keyof HealthInputs, string][] = [
-  ["activeUsers", "active_users"],
-  ["licensedSeats", "licensed_seats"],
-  ["logins30d", "logins_30d"],
-  ["featuresUsed", "features_used"],
-  ["featuresAvailable", "features_available"],
-  ["daysSinceLastTouch", "days_since_last_touch"],
-  ["emailOpenRate", "email_open_rate"],
-  ["emailClickRate", "email_click_rate"],
-  ["messageReplyRate", "message_reply_rate"],
-  ["openTickets", "open_tickets"],
-  ["tickets90d", "tickets_90d"],
-  ["highSeverityTickets90d", "high_severity_tickets_90d"],
-  ["slaBreaches90d", "sla_breaches_90d"],
-  ["oldestOpenTicketAgeDays", "oldest_open_ticket_age_days"],
-  ["nps", "nps"],
-  ["csat", "csat"],
-  ["ces", "ces"],
-  ["invoicesPaidLate", "invoices_paid_late"],
-  ["maxDaysLate", "max_days_late"],
-  ["failedPayments", "failed_payments"],
-  ["overdueAmount", "overdue_amount"],
-  ["annualContractValue", "annual_contract_value"],
-];
 
 const ACCOUNT_COLUMNS = [
   ["id", "id"],
