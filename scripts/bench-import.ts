@@ -25,19 +25,9 @@
  * of JSON. Plain TypeScript with erasable types.
  */
 import { profileDuring } from "./lib/cpu-profile.ts";
+import { wholeFromEnv as whole } from "./lib/env-number.ts";
 import { freePort, startLocalServer } from "./lib/local-server.ts";
 import { Browser, hiddenField, signUp } from "./lib/oauth-flow.ts";
-
-function whole(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text.trim() === "") return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`${name} must be a whole number of at least 1, not "${text}"`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const ROWS = whole("BENCH_ROWS", 50_000);
 const PROFILE = process.env.BENCH_PROFILE === "1";

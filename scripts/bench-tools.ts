@@ -17,18 +17,8 @@
  * Environment: BENCH_ACCOUNTS (default 100000), BENCH_CALLS (default 200).
  */
 import { startLocalServer } from "./lib/local-server.ts";
+import { wholeFromEnv as whole } from "./lib/env-number.ts";
 import { freshWorkspaceToken, authorize, registerOAuthClient } from "./lib/oauth-flow.ts";
-
-function whole(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text.trim() === "") return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`${name} must be a whole number of at least 1, not "${text}"`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const ACCOUNTS = whole("BENCH_ACCOUNTS", 100_000);
 const CALLS = whole("BENCH_CALLS", 200);
