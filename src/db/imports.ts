@@ -1,10 +1,11 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, getTableColumns, sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { health } from "../analytics";
 import { AccountError, appendEvent, newId, PROPERTY_OF_FIELD, updateAccount, type AccountChanges, type TenantDb } from "./accounts";
 import { FEATURE_COLUMNS } from "./health";
 import { dailyTrendPoints, type HealthInputs } from "./health-model";
 import { encodeComponents } from "./snapshot-components";
-import { accounts, contacts, contracts, invoices } from "./tenant-schema";
+import { accountEvents, accounts, contacts, contracts, invoices } from "./tenant-schema";
 import type { RowError } from "../import/columns";
 import type {
   AccountImportRow,
@@ -166,7 +167,7 @@ function changesAnything(before: AccountRow, changes: AccountChanges): boolean {
   return false;
 }
 
-type EventRow = { id: string; accountId: string; occurredAt: string; eventType: string; title: string; description: string; impact: string; actor: string; metadata: string };
+type EventRow = typeof accountEvents.$inferInsert;
 
 /** The health inputs of an account nothing is known about yet but its contract (what refreshAccountFeatures derives for it). */
 function newAccountInputs(contractValue: number, tenantHasTickets: boolean): HealthInputs {
@@ -198,73 +199,26 @@ function newAccountInputs(contractValue: number, tenantHasTickets: boolean): Hea
   };
 }
 
-const ACCOUNT_COLUMNS = [
-  ["id", "id"],
-  ["name", "name"],
-  ["companyName", "company_name"],
-  ["industry", "industry"],
-  ["tier", "tier"],
-  ["status", "status"],
-  ["lifecycleStage", "lifecycle_stage"],
-  ["contractValue", "contract_value"],
-  ["contractStartDate", "contract_start_date"],
-  ["contractEndDate", "contract_end_date"],
-  ["renewalDate", "renewal_date"],
-  ["primaryContactName", "primary_contact_name"],
-  ["primaryContactEmail", "primary_contact_email"],
-  ["csmAssigned", "csm_assigned"],
-  ["externalId", "external_id"],
-  ["healthScore", "health_score"],
-  ["healthTrend", "health_trend"],
-  ["healthComputedAt", "health_computed_at"],
-  ["lastEngagementAt", "last_engagement_at"],
-  ["createdAt", "created_at"],
-  ["updatedAt", "updated_at"],
-] as const satisfies readonly (readonly [keyof AccountRow, string])[];
-
-const EVENT_COLUMNS = [
-  ["id", "id"],
-  ["accountId", "account_id"],
-  ["occurredAt", "occurred_at"],
-  ["eventType", "event_type"],
-  ["title", "title"],
-  ["description", "description"],
-  ["impact", "impact"],
-  ["actor", "actor"],
-  ["metadata", "metadata"],
-] as const satisfies readonly (readonly [keyof EventRow, string])[];
-
-const CONTACT_COLUMNS = [
-  ["id", "id"],
-  ["accountId", "account_id"],
-  ["externalId", "external_id"],
-  ["name", "name"],
-  ["email", "email"],
-  ["title", "title"],
-  ["role", "role"],
-  ["isPrimary", "is_primary"],
-  ["status", "status"],
-  ["createdAt", "created_at"],
-  ["updatedAt", "updated_at"],
-] as const satisfies readonly (readonly [keyof ContactRow, string])[];
-
 /**
- * INSERT … SELECT over json_each: `rows` travel as one JSON array of positional arrays, in the
- * order of `columns`. A boolean is stored as SQLite stores drizzle's booleans (1/0).
+ * INSERT … SELECT over json_each: `rows` travel as one JSON array of positional arrays, one
+ * position per column of the table (from its drizzle schema) that the rows carry. A boolean is
+ * stored as SQLite stores drizzle's booleans (1/0).
  */
-function insertRows<Row extends object>(db: TenantDb, table: string, columns: readonly (readonly [keyof Row, string])[], rows: readonly Row[]): void {
-  if (rows.length === 0) return;
+function insertRows<Table extends SQLiteTable>(db: TenantDb, table: Table, rows: readonly Table["$inferInsert"][]): void {
+  const first = rows[0];
+  if (first === undefined) return;
+  const columns = Object.entries(getTableColumns(table)).filter(([property]) => property in first);
   const payload = JSON.stringify(
     rows.map((row) =>
       columns.map(([property]) => {
-        const value = row[property];
+        const value: unknown = (row as Record<string, unknown>)[property];
         return typeof value === "boolean" ? (value ? 1 : 0) : (value ?? null);
       }),
     ),
   );
-  const names = columns.map(([, column]) => column).join(", ");
-  const picks = columns.map((_, index) => `value->>${index}`).join(", ");
-  db.run(sql.raw(`INSERT INTO ${table} (${names}) SELECT ${picks} FROM json_each(`).append(sql`${payload})`));
+  const names = sql.raw(columns.map(([, column]) => `"${column.name}"`).join(", "));
+  const picks = sql.raw(columns.map((_, index) => `value->>${index}`).join(", "));
+  db.run(sql`INSERT INTO ${table} (${names}) SELECT ${picks} FROM json_each(${payload})`);
 }
 
 /**
@@ -369,8 +323,8 @@ function applyAccounts(
     });
   }
 
-  insertRows(db, "accounts", ACCOUNT_COLUMNS, created);
-  insertRows(db, "account_events", EVENT_COLUMNS, events);
+  insertRows(db, accounts, created);
+  insertRows(db, accountEvents, events);
   if (features.length > 0) {
     const columns: (readonly [string, string])[] = [["accountId", "account_id"], ...FEATURE_COLUMNS];
     const payload = JSON.stringify(features.map((row) => [...columns.map(([property]) => row[property as keyof typeof row] ?? null), at]));
@@ -456,7 +410,7 @@ function applyContacts(
       return "created";
     });
   }
-  insertRows(db, "contacts", CONTACT_COLUMNS, created);
+  insertRows(db, contacts, created);
 }
 
 function applyContract(db: TenantDb, lookups: Lookups, values: ContractImportRow, actor: string, now: Date, touched: Set<string>): Outcome {
