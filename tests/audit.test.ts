@@ -36,7 +36,7 @@ describe("every tool call is audited", () => {
     expect(refused.find((d) => d.outcome === "not_found")?.message).toMatch(/cs_missing/);
   });
 
-  it("redacts secret-looking arguments and summarizes long text on the REST face", async () => {
+  it("redacts secret-looking arguments and summarizes long text on the REST face, also for a refused call", async () => {
     const ws = await newWorkspace("Audit Rest Co");
     const token = (await tokenFor(ws, { resource: ORIGIN })).access_token;
     const tenantId = await tenantIdOf(ws.email);
@@ -44,11 +44,13 @@ describe("every tool call is audited", () => {
       method: "POST",
       body: JSON.stringify({ client_name: "Initech", company_name: "Initech", api_token: "sk-live-123", industry: "x".repeat(100), notes: "y".repeat(2_000) }),
     });
-    expect(response.status).toBe(201);
+    // api_token is not a field of register_client: the call is refused, and logged as given, redacted.
+    expect(response.status).toBe(400);
+    expect((await response.json<{ error: { message: string } }>()).error.message).toContain('"api_token"');
     const [entry] = await auditEntry(tenantId, "tool:register_client");
     expect(entry?.via).toMatch(/^api:/);
     const details = JSON.parse(entry?.details ?? "{}") as { arguments: Record<string, unknown>; outcome: string };
-    expect(details.outcome).toBe("ok");
+    expect(details.outcome).toBe("invalid");
     expect(details.arguments.api_token).toBe("[redacted]");
     expect(details.arguments.notes).toBe("[2000 characters]");
     expect(entry?.details).not.toContain("sk-live-123");

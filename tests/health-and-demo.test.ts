@@ -49,5 +49,10 @@ describe("the demo workspace", () => {
     const churned = portfolio.accounts - (await stub.portfolioChurnRisk({ minLevel: "low", limit: 1 }).then((r) => (r.ok ? r.value.accounts : 0)));
     expect(portfolio.scored).toBeGreaterThanOrEqual(portfolio.accounts - churned);
     expect(portfolio.bands.filter((band) => band.band !== "unscored" && band.accounts > 0).length).toBeGreaterThanOrEqual(3);
+    // The help centre answers the sample tickets' questions; the draft stays out of search.
+    const found = await stub.searchArticles({ query: "sso login", status: ["published"], limit: 5 });
+    expect(found.ok && found.value.results[0]?.title).toBe("Set up single sign-on (SSO) with SAML");
+    const drafts = await stub.searchArticles({ query: "audit retention", status: ["published"], limit: 5 });
+    expect(drafts.ok && drafts.value.total_matches).toBe(0);
   }, 60_000);
 });

@@ -75,4 +75,23 @@ describe("MCP over streamable HTTP", () => {
     expect(text).toContain("tier");
     expect(text).not.toMatch(/at .*\.(ts|js):\d+/); // no stack trace
   });
+
+  it("refuses an argument the tool does not have instead of ignoring it", async () => {
+    // `sort` is not list_clients' field (`sort_by` is): dropping it silently would answer as if sorted.
+    const { message } = await mcpCall(token, {
+      jsonrpc: "2.0",
+      id: 8,
+      method: "tools/call",
+      params: { name: "list_clients", arguments: { sort: "health_score", limit: 2 } },
+    });
+    const error = message?.error as { code: number; message: string } | undefined;
+    const result = message?.result as { isError?: boolean; content?: { text: string }[] } | undefined;
+    const text = error?.message ?? result?.content?.[0]?.text ?? "";
+    expect(error?.code === -32602 || result?.isError === true).toBe(true);
+    expect(text).toContain('"sort" is not a field here');
+
+    const list = await mcpCall(token, { jsonrpc: "2.0", id: 9, method: "tools/list", params: {} });
+    const tools = (list.message?.result as { tools: { name: string; inputSchema: { additionalProperties?: unknown } }[] }).tools;
+    expect(tools.find((tool) => tool.name === "list_clients")?.inputSchema.additionalProperties).toBe(false);
+  });
 });

@@ -104,6 +104,9 @@ describe("MCP resources", () => {
     expect((byName.message.result?.completion as { values: string[] }).values).toEqual([acme]);
     const all = await rpc(team.token, "completion/complete", { ref: { type: "ref/resource", uri: "account://{client_id}" }, argument: { name: "client_id", value: "" } });
     expect((all.message.result?.completion as { values: string[] }).values.sort()).toEqual([acme, beta].sort());
+    // A client completing a half-typed id: the id matches from its start.
+    const byId = await rpc(team.token, "completion/complete", { ref: { type: "ref/resource", uri: "account://{client_id}" }, argument: { name: "client_id", value: beta.slice(0, 6) } });
+    expect((byId.message.result?.completion as { values: string[] }).values).toContain(beta);
     const prompt = await rpc(team.token, "completion/complete", { ref: { type: "ref/prompt", name: "renewal_preparation" }, argument: { name: "client_id", value: "Beta" } });
     expect((prompt.message.result?.completion as { values: string[] }).values).toEqual([beta]);
   });

@@ -47,6 +47,9 @@ describe("REST twin of the catalog", () => {
     const notJson = await apiCall(token, "/api/v1/clients", { method: "POST", body: "{oops" });
     expect(notJson.status).toBe(400);
     expect((await apiCall(token, "/api/v1/nothing-here")).status).toBe(404);
+    const misspelled = await apiCall(token, "/api/v1/clients?sort=name");
+    expect(misspelled.status).toBe(400);
+    expect((await misspelled.json<{ error: { message: string } }>()).error.message).toContain('"sort" is not a field here');
   });
 
   it("describes every tool in /openapi.json with its scope and schemas", async () => {

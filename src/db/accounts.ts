@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, inArray, like, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import { accountEvents, accounts, auditLog } from "./tenant-schema";
 import type * as schema from "./tenant-schema";
@@ -491,10 +491,13 @@ function filterConditions(filters: AccountFilters): SQL[] {
   if (filters.renewal_before) conditions.push(lt(accounts.renewalDate, filters.renewal_before));
   if (filters.renewal_after) conditions.push(gt(accounts.renewalDate, filters.renewal_after));
   if (filters.search) {
-    const pattern = `%${filters.search.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    const escaped = filters.search.replace(/[%_\\]/g, (c) => `\\${c}`);
+    const pattern = `%${escaped}%`;
     const byName = sql`${accounts.name} LIKE ${pattern} ESCAPE '\\'`;
     const byCompany = sql`${accounts.companyName} LIKE ${pattern} ESCAPE '\\'`;
-    conditions.push(or(byName, byCompany, like(accounts.id, filters.search)) as SQL);
+    // An id matches from its start, so a client completing "cs_pj" finds "cs_pj2sm5eon3".
+    const byIdPrefix = sql`${accounts.id} LIKE ${`${escaped}%`} ESCAPE '\\'`;
+    conditions.push(or(byName, byCompany, byIdPrefix) as SQL);
   }
   return conditions;
 }

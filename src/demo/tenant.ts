@@ -1,6 +1,7 @@
 import { tenantStub, type Actor, type TenantApi } from "../../durable-objects/tenant";
 import { runImport } from "../import/run";
 import { sampleFacts } from "./sample-facts";
+import { SAMPLE_ARTICLES } from "./sample-articles";
 import { hashPassword } from "../auth/passwords";
 import { createTenantWithOwner, isDemoTenantPresent } from "../db/control";
 import type { Env } from "../env";
@@ -91,5 +92,10 @@ export async function seedDemoFacts(tenant: TenantApi, actor: Actor, count: numb
   for (const answer of facts.feedback) {
     const submitted = await tenant.submitFeedback(answer, actor);
     if (!submitted.ok) throw new Error(`demo feedback refused: ${submitted.message}`);
+  }
+  for (const { publish, ...article } of SAMPLE_ARTICLES) {
+    const created = await tenant.createArticle(article, actor);
+    if (!created.ok) throw new Error(`demo article refused: ${created.message}`);
+    if (publish) await tenant.publishArticle(created.value.article_id, actor);
   }
 }

@@ -220,7 +220,7 @@ const listInput = z
     health_score_max: z.number().min(0, "must be 0–100").max(100, "must be 0–100").optional().describe("Only scored accounts at or below this health"),
     renewal_before: isoDate.optional().describe("Renewal date strictly before this day"),
     renewal_after: isoDate.optional().describe("Renewal date strictly after this day"),
-    search: z.string().min(1).max(100).optional().describe("Matches the account or company name, or an exact client_id"),
+    search: z.string().min(1).max(100).optional().describe("Matches the account or company name (anywhere in it), or a client_id from its start"),
     sort_by: z.enum(ACCOUNT_SORT_FIELDS, { message: `must be one of ${ACCOUNT_SORT_FIELDS.join(", ")}` }).default("name"),
     sort_order: z.enum(["asc", "desc"], { message: "must be asc or desc" }).default("asc"),
     limit: z.number().int("must be a whole number").min(1, "must be 1–200").max(200, "must be 1–200").default(50),

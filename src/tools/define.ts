@@ -90,6 +90,17 @@ export function describeIssues(error: z.ZodError): string {
     .join("; ");
 }
 
+// Says what to do about an unknown field, here and where the MCP SDK validates with the same schemas.
+z.config({
+  customError: (issue) => {
+    if (issue.code !== "unrecognized_keys") return undefined;
+    const named = issue.keys.map((key) => JSON.stringify(key)).join(", ");
+    return issue.keys.length === 1
+      ? `${named} is not a field here; remove it or check its spelling against the tool's input schema`
+      : `${named} are not fields here; remove them or check their spelling against the tool's input schema`;
+  },
+});
+
 /**
  * Runs a tool's work and records the call in the tenant's audit log (caller, client, tool,
  * arguments with secrets redacted, outcome) without delaying the answer.
@@ -110,13 +121,17 @@ async function audited<T>(name: string, context: ToolContext, args: unknown, wor
 
 export function defineTool<I extends ObjectSchema, O extends ObjectSchema>(definition: ToolDefinition<I, O>): Tool {
   const { handler, ...meta } = definition;
+  // Unknown fields are refused, not dropped: a misspelled filter (`sort` for `sort_by`) would
+  // otherwise answer as if it had been applied. The JSON Schema then says additionalProperties: false.
+  const input = definition.input.strict();
   return {
     ...meta,
+    input,
     run(context, rawInput) {
       return audited(definition.name, context, rawInput ?? {}, async () => {
-        const parsed = definition.input.safeParse(rawInput ?? {});
+        const parsed = input.safeParse(rawInput ?? {});
         if (!parsed.success) throw new ToolError("invalid", describeIssues(parsed.error));
-        const result = await handler(context, parsed.data);
+        const result = await handler(context, parsed.data as z.output<I>);
         return definition.output.parse(result) as Record<string, unknown>;
       });
     },
