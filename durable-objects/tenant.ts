@@ -261,7 +261,8 @@ import {
   type Newsletter,
   type RenderedRecipient,
 } from "../src/db/communications";
-import { createWorkflow, listWorkflows, runWorkflows, workflowRunsOf, type NewWorkflow, type Workflow } from "../src/db/workflows";
+import { createWorkflow, listWorkflows, runWorkflows, workflowRunsOf, type NewWorkflow, type Workflow, type WorkflowFiring } from "../src/db/workflows";
+import { dueScheduledSends, markScheduledSendMissed, nextScheduledSendAt, sendgridConnected } from "../src/db/scheduled-sends";
 import {
   advocacyLeaderboard,
   enrollAdvocate,
@@ -369,6 +370,9 @@ const RECEIPT_RETENTION_DAYS = 14;
 
 /** How often each tenant's maintenance alarm runs. */
 const MAINTENANCE_INTERVAL_MS = 86_400_000;
+/** Storage key: when the next daily maintenance is due (ms since the epoch). */
+const MAINTENANCE_AT_KEY = "maintenance.next_at";
+const SYSTEM_ACTOR: Actor = { userId: "system", via: "system" };
 
 /** Who is acting, recorded on every write. */
 export interface Actor {
@@ -423,7 +427,7 @@ export class TenantDO extends DurableObject<Env> {
         this.attachUsage(tx, [{ id: account.client_id, externalId: account.external_id }]);
         runPlaybooks(tx, new Date(), [account.client_id]);
         // A new account may already be in a workflow's window (a renewal within N days).
-        runWorkflows(tx, [account.client_id], new Date());
+        this.runWorkflows(tx, [account.client_id], new Date());
         return account;
       }),
     );
@@ -443,7 +447,7 @@ export class TenantDO extends DurableObject<Env> {
           created.push({ id: registered.client_id, externalId: registered.external_id });
         }
         this.attachUsage(tx, created);
-        runWorkflows(tx, created.map((a) => a.id), new Date());
+        this.runWorkflows(tx, created.map((a) => a.id), new Date());
         recordAudit(tx, { ...actor, action: "register_accounts", details: { count: inputs.length } });
         return inputs.length;
       }),
@@ -600,20 +604,71 @@ export class TenantDO extends DurableObject<Env> {
    * at once. An alarm already set is left alone, so a repeated cron does not postpone it.
    */
   async scheduleMaintenance(spreadMinutes = 60): Promise<{ at: string; alreadyScheduled: boolean }> {
-    const existing = await this.storage.getAlarm();
-    if (existing !== null) return { at: new Date(existing).toISOString(), alreadyScheduled: true };
+    const existing = await this.storage.get<number>(MAINTENANCE_AT_KEY);
+    if (existing !== undefined) return { at: new Date(existing).toISOString(), alreadyScheduled: true };
     const key = this.ctx.id.name ?? this.ctx.id.toString();
     let hash = 0;
     for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
     const at = Date.now() + (hash % Math.max(1, spreadMinutes * 60)) * 1000;
-    await this.storage.setAlarm(at);
+    await this.storage.put(MAINTENANCE_AT_KEY, at);
+    await this.armAlarm();
     return { at: new Date(at).toISOString(), alreadyScheduled: false };
   }
 
-  /** The daily pass, then the next one a day later: each tenant keeps its own schedule. */
+  /**
+   * One alarm serves two clocks: the daily maintenance (its time kept under MAINTENANCE_AT_KEY)
+   * and the earliest scheduled campaign or newsletter. Each wake does what is due, then the
+   * alarm is set to whichever comes next.
+   */
   override async alarm(): Promise<void> {
-    await this.runMaintenance();
-    await this.storage.setAlarm(Date.now() + MAINTENANCE_INTERVAL_MS);
+    const maintenanceAt = await this.storage.get<number>(MAINTENANCE_AT_KEY);
+    const sendsDue = dueScheduledSends(this.db, new Date()).length > 0;
+    // No stored time: an alarm set before the two clocks shared it, or by hand; it was maintenance's.
+    if (maintenanceAt === undefined ? !sendsDue : maintenanceAt <= Date.now()) {
+      await this.runMaintenance();
+      await this.storage.put(MAINTENANCE_AT_KEY, Date.now() + MAINTENANCE_INTERVAL_MS);
+    }
+    await this.sendDueScheduled(new Date());
+    await this.armAlarm();
+  }
+
+  /** Sets the alarm to the earliest of the next maintenance and the next scheduled send, if earlier than it is. */
+  private async armAlarm(): Promise<void> {
+    const maintenanceAt = (await this.storage.get<number>(MAINTENANCE_AT_KEY)) ?? Number.POSITIVE_INFINITY;
+    const wanted = Math.min(maintenanceAt, nextScheduledSendAt(this.db) ?? Number.POSITIVE_INFINITY);
+    if (wanted === Number.POSITIVE_INFINITY) return;
+    const current = await this.storage.getAlarm();
+    if (current === null || wanted < current) await this.storage.setAlarm(Math.max(wanted, Date.now()));
+  }
+
+  private wakeArmed = false;
+
+  /** After the current transaction, makes sure the alarm wakes for a send just scheduled. */
+  private wakeForScheduledSends(): void {
+    if (this.wakeArmed) return;
+    this.wakeArmed = true;
+    void Promise.resolve().then(async () => {
+      this.wakeArmed = false;
+      await this.armAlarm();
+    });
+  }
+
+  /**
+   * Hands every due scheduled campaign and newsletter to SendGrid (as send_campaign and
+   * send_newsletter do); one that cannot go (SendGrid not connected, every recipient
+   * suppressed) becomes not_sent with the reason, so it can still be sent by hand.
+   */
+  private async sendDueScheduled(now: Date): Promise<void> {
+    for (const send of dueScheduledSends(this.db, now)) {
+      const sent = sendgridConnected(this.db)
+        ? await this.sendEmail(send, SYSTEM_ACTOR)
+        : { ok: false as const, message: "SendGrid was not connected at the scheduled time; connect it (connect_integration), then send it by hand" };
+      if (sent.ok) continue;
+      this.db.transaction((tx) => {
+        markScheduledSendMissed(tx, send, `not sent at the scheduled time: ${sent.message}`);
+        recordAudit(tx, { ...SYSTEM_ACTOR, action: "scheduled_send_missed", targetId: send.id, details: { kind: send.kind, reason: sent.message } });
+      });
+    }
   }
 
   /**
@@ -647,7 +702,7 @@ export class TenantDO extends DurableObject<Env> {
     const renewalCheckpoints = this.db.transaction((tx) => openRenewalCheckpointTasks(tx, now));
     const onboardingAutomation = this.db.transaction((tx) => openOnboardingAutomationTasks(tx, now));
     // Time-based workflow triggers: a renewal entering its window fires with no data change.
-    const timedWorkflows = this.db.transaction((tx) => runWorkflows(tx, null, now, { triggers: ["renewal_window"] })).length;
+    const timedWorkflows = this.db.transaction((tx) => this.runWorkflows(tx, null, now, { triggers: ["renewal_window"] })).length;
     let purgedEvents = 0;
     for (;;) {
       const purge = this.purgeExpiredEvents(now);
@@ -735,8 +790,15 @@ export class TenantDO extends DurableObject<Env> {
     const { config } = this.healthModel();
     for (const id of ids) scoreAccount(db, id, config, now);
     runPlaybooks(db, now, ids);
-    runWorkflows(db, ids, now);
+    this.runWorkflows(db, ids, now);
     this.writeThroughHealth(ids);
+  }
+
+  /** The workflows for these accounts; a campaign one of them schedules wakes the object to send it. */
+  private runWorkflows(db: TenantDb, accountIds: readonly string[] | null, now: Date, options?: Parameters<typeof runWorkflows>[3]): WorkflowFiring[] {
+    const firings = runWorkflows(db, accountIds, now, options);
+    if (firings.some((firing) => firing.scheduled_sends > 0)) this.wakeForScheduledSends();
+    return firings;
   }
 
   private readonly healthToCache = new Set<string>();
@@ -1300,7 +1362,7 @@ export class TenantDO extends DurableObject<Env> {
           if (result.scoredAccounts.length > 0) {
             const now = new Date();
             runPlaybooks(tx, now, result.scoredAccounts);
-            runWorkflows(tx, result.scoredAccounts, now);
+            this.runWorkflows(tx, result.scoredAccounts, now);
             this.writeThroughHealth(result.scoredAccounts);
           }
           recordAudit(tx, {
@@ -1657,11 +1719,12 @@ export class TenantDO extends DurableObject<Env> {
 
   // --- communication ---
 
-  /** Resolves, renders and (unless previewOnly) records a campaign; nothing is sent (delivery is not connected). */
+  /** Resolves, renders and (unless previewOnly) records a campaign; a scheduled one is sent by the alarm at its time. */
   createCampaign(input: NewCampaign, options: { previewOnly: boolean; confirm: boolean }, actor: Actor): Outcome<CampaignPlan> {
     return attempt(() =>
       this.db.transaction((tx) => {
         const plan = createCampaign(tx, input, options, actor.userId);
+        if (plan.campaign?.status === "scheduled") this.wakeForScheduledSends();
         if (plan.campaign) {
           recordAudit(tx, {
             ...actor,
@@ -1773,6 +1836,7 @@ export class TenantDO extends DurableObject<Env> {
     return attempt(() =>
       this.db.transaction((tx) => {
         const newsletter = createNewsletter(tx, input, actor.userId);
+        if (newsletter.status === "scheduled") this.wakeForScheduledSends();
         recordAudit(tx, { ...actor, action: "create_newsletter", targetId: newsletter.newsletter_id, details: { name: input.name, recipients: newsletter.recipient_count, status: newsletter.status } });
         return newsletter;
       }),

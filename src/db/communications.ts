@@ -33,6 +33,8 @@ export const CONTACT_ROLES = ["executive", "decision_maker", "champion", "user",
 export type ContactRole = (typeof CONTACT_ROLES)[number];
 
 export const NOT_CONNECTED_REASON = "email delivery is not connected yet";
+/** What a scheduled campaign's or newsletter's status_reason says until its time comes (src/db/scheduled-sends.ts). */
+export const SCHEDULED_REASON = "scheduled: sent through SendGrid at that time if SendGrid is connected then";
 
 /** The settings key for the recipient count above which a campaign needs `confirm: true`. */
 export const CONFIRM_THRESHOLD_KEY = "communications.confirm_threshold";
@@ -416,7 +418,7 @@ export function createCampaign(
     senderEmail: input.sender_email ?? null,
     target: JSON.stringify(input.target),
     status,
-    statusReason: NOT_CONNECTED_REASON,
+    statusReason: scheduledFor ? SCHEDULED_REASON : NOT_CONNECTED_REASON,
     scheduledFor,
     recipientCount: recipients.length,
     accountCount: withRecipients.size,
@@ -585,7 +587,7 @@ export function createNewsletter(db: TenantDb, input: NewNewsletter, actor: stri
     recipientCount: recipients.length,
     accountCount: new Set(recipients.map((r) => r.accountId)).size,
     status: scheduledFor ? "scheduled" : "not_sent",
-    statusReason: NOT_CONNECTED_REASON,
+    statusReason: scheduledFor ? SCHEDULED_REASON : NOT_CONNECTED_REASON,
     scheduledFor,
     recurrence: input.recurrence ?? null,
     createdBy: actor,

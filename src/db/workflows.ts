@@ -3,6 +3,7 @@ import type { segments as engine } from "../analytics";
 import { compileAccountRule, forEachAccountRecord, type AccountRecord } from "./account-fields";
 import { AccountError, newId, type Json, type TenantDb } from "./accounts";
 import { accountTokens, checkCampaignTemplates, checkTokens, ACCOUNT_TOKENS, createCampaign, renderTemplate, resolveRecipients, type TemplateType } from "./communications";
+import { scheduleCampaignNow } from "./scheduled-sends";
 import { insertTask, type TaskPriority } from "./tasks";
 import { accounts, healthSnapshots, tickets, workflowRuns, workflows } from "./tenant-schema";
 
@@ -110,6 +111,8 @@ export interface WorkflowFiring {
   event_key: string;
   task_ids: string[];
   campaign_ids: string[];
+  /** Campaigns handed to the object's next wake for sending (SendGrid connected). */
+  scheduled_sends: number;
 }
 
 interface TriggerEvent {
@@ -217,7 +220,7 @@ export function runWorkflows(db: TenantDb, accountIds: readonly string[] | null,
 }
 
 function fire(db: TenantDb, workflow: Workflow, account: AccountRecord, event: TriggerEvent, now: Date): WorkflowFiring {
-  const firing: WorkflowFiring = { workflow_id: workflow.workflow_id, client_id: account.id, event_key: event.key, task_ids: [], campaign_ids: [] };
+  const firing: WorkflowFiring = { workflow_id: workflow.workflow_id, client_id: account.id, event_key: event.key, task_ids: [], campaign_ids: [], scheduled_sends: 0 };
   const source = db
     .select({
       id: accounts.id,
@@ -272,7 +275,10 @@ function fire(db: TenantDb, workflow: Workflow, account: AccountRecord, event: T
           `workflow:${workflow.workflow_id}`,
           now,
         );
-        if (stored.campaign) firing.campaign_ids.push(stored.campaign.campaign_id);
+        if (stored.campaign) {
+          firing.campaign_ids.push(stored.campaign.campaign_id);
+          if (scheduleCampaignNow(db, stored.campaign.campaign_id, now)) firing.scheduled_sends++;
+        }
       }
     }
   }

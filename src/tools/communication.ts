@@ -37,7 +37,7 @@ export const campaign = z.object({
   body: z.string(),
   sender_email: z.string().nullable(),
   target: z.record(z.string(), z.json()),
-  status: status.describe("not_sent: recorded, not sent; scheduled: recorded for later (not sent automatically); sent: handed to SendGrid (get_campaign shows the job's progress); cancelled: a scheduled campaign cancelled before sending (cancel_email_campaign)"),
+  status: status.describe("not_sent: recorded, not sent; scheduled: sent through SendGrid at scheduled_for if it is connected then, else it becomes not_sent with the reason; sent: handed to SendGrid (get_campaign shows the job's progress); cancelled: a scheduled campaign cancelled before sending (cancel_email_campaign)"),
   status_reason: z.string().nullable(),
   scheduled_for: z.string().nullable(),
   recipient_count: z.number().int(),
@@ -64,7 +64,7 @@ export const createEmailCampaignTool = defineTool({
   description:
     "Email the real contacts (active, with an email) of accounts picked by client_ids, a saved segment, or a tier; subject and body are rendered per recipient from {{tokens}}. " +
     "Says how many recipients and accounts it touches; preview_only shows that and rendered samples without saving. Above the workspace's confirm threshold it needs confirm: true. " +
-    "With send_immediately and SendGrid connected, it is sent at once through SendGrid (a queued job; bad addresses left out); otherwise it is recorded as not_sent (or scheduled) and nothing is sent (send_campaign sends it later). " +
+    "With send_immediately and SendGrid connected, it is sent at once through SendGrid (a queued job; bad addresses left out); with scheduled_send_time it is sent through SendGrid at that time if SendGrid is connected then (else it becomes not_sent, with the reason); otherwise it is recorded as not_sent and nothing is sent (send_campaign sends it later). " +
     TOKEN_HELP,
   input: z
     .object({
@@ -152,7 +152,9 @@ export const createEmailCampaignTool = defineTool({
         connected: false,
         note: input.send_immediately && !input.preview_only
           ? "SendGrid is not connected: the campaign is recorded, not sent. Connect SendGrid (connect_integration), then send it with send_campaign."
-          : "Recorded, not sent: send it with send_campaign once SendGrid is connected (scheduled campaigns are not sent automatically).",
+          : plan.campaign?.status === "scheduled"
+            ? `Scheduled for ${plan.campaign.scheduled_for}: sent through SendGrid at that time if SendGrid is connected then (connect_integration); cancel_email_campaign cancels it.`
+            : "Recorded, not sent: send it with send_campaign once SendGrid is connected.",
         job_id: null,
       },
     };
@@ -264,7 +266,7 @@ export const createWorkflowTool = defineTool({
   name: "create_workflow",
   title: "Create a communication workflow",
   description:
-    "When something happens to an account (its health band changes, a ticket is opened, its renewal comes within N days) and it meets the conditions (a segment rule), run the actions: open a task, and/or record a campaign to its contacts (not sent: delivery is not connected). " +
+    "When something happens to an account (its health band changes, a ticket is opened, its renewal comes within N days) and it meets the conditions (a segment rule), run the actions: open a task, and/or record a campaign to its contacts (sent through SendGrid moments later when SendGrid is connected, otherwise recorded as not_sent). " +
     "Evaluated on every data change for the accounts it touched; fires once per account and event.",
   input: z.object({
     name: text("name", 200),
@@ -477,7 +479,7 @@ export const createNewsletterTool = defineTool({
   name: "create_newsletter",
   title: "Create a newsletter",
   description:
-    "Record a newsletter edition (sections of announcement, feature_highlight, tip, success_story, event, blog_post, resource, update, custom) for every non-churned account or some tiers, minus excluded accounts; the audience is counted from real contacts. Recorded, not sent: send_newsletter sends it through SendGrid once SendGrid is connected.",
+    "Record a newsletter edition (sections of announcement, feature_highlight, tip, success_story, event, blog_post, resource, update, custom) for every non-churned account or some tiers, minus excluded accounts; the audience is counted from real contacts. With scheduled_send it is sent through SendGrid at that time if SendGrid is connected then (else it becomes not_sent, with the reason); without it, send_newsletter sends it.",
   input: z.object({
     name: text("name", 200),
     subject: text("subject", 300),
@@ -488,7 +490,7 @@ export const createNewsletterTool = defineTool({
     target_tiers: z.array(oneOf(TIERS)).max(4).optional().describe("Only these tiers (default: all)"),
     exclude_client_ids: z.array(clientId).max(1000).optional(),
     scheduled_send: isoDateTime.optional().describe("In the future; without it the edition is recorded as not_sent"),
-    recurrence: z.enum(["weekly", "monthly", "quarterly"]).optional(),
+    recurrence: z.enum(["weekly", "monthly", "quarterly"]).optional().describe("The edition's planned cadence, recorded; each edition is sent once, so record the next one for its date"),
   }),
   output: z.object({
     newsletter: z.object({

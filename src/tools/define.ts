@@ -90,9 +90,11 @@ export function describeIssues(error: z.ZodError): string {
     .join("; ");
 }
 
-// Says what to do about an unknown field, here and where the MCP SDK validates with the same schemas.
+// Says what to do about a missing or unknown field, here and where the MCP SDK validates with the same schemas.
 z.config({
   customError: (issue) => {
+    // "expected string, received undefined" says less than this about a field left out.
+    if (issue.code === "invalid_type" && issue.input === undefined) return `required (${issue.expected === "array" ? "a list" : issue.expected})`;
     if (issue.code !== "unrecognized_keys") return undefined;
     const named = issue.keys.map((key) => JSON.stringify(key)).join(", ");
     return issue.keys.length === 1

@@ -1,50 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
 import * as schema from "../../src/db/tenant-schema";
 import { providerRequests, scriptFaults } from "../support/fakes";
-import { inTenant, newTeam, ok, refused, register, type Team } from "../support/work";
-import { ORIGIN, tokenFor, workerFetch } from "../support/worker";
-import { sgEvent, signedHeaders, signingKey, uniqueKey, type SigningKey } from "./sendgrid-support";
+import { inTenant, newTeam, ok, refused, register } from "../support/work";
+import { ORIGIN, workerFetch } from "../support/worker";
+import { addContact, connected, sgEvent, signedHeaders, signingKey, uniqueKey, type Setup } from "./sendgrid-support";
 
 const HOST = "api.sendgrid.com";
-
-interface Setup {
-  team: Team;
-  admin: string;
-  apiKey: string;
-  key: SigningKey;
-  accountId: string;
-  contacts: { id: string; email: string }[];
-}
-
-async function addContact(team: Team, accountId: string, email: string, name: string): Promise<string> {
-  const id = `ct_e2e_${crypto.randomUUID().slice(0, 8)}`;
-  const at = new Date().toISOString();
-  await inTenant(team.tenantId, (db) =>
-    db.insert(schema.contacts).values({ id, accountId, externalId: null, name, email, title: null, role: "champion", isPrimary: false, status: "active", createdAt: at, updatedAt: at }).run(),
-  );
-  return id;
-}
-
-async function connected(label: string, fields: Record<string, unknown> = {}): Promise<Setup> {
-  const team = await newTeam(`SG ${label}`);
-  const admin = (await tokenFor(team.workspace, { scope: "cs:read cs:write cs:admin" })).access_token;
-  const apiKey = uniqueKey(label);
-  const key = await signingKey();
-  const answer = await ok<{ integration: Record<string, unknown>; test: { ok: boolean; message: string } }>(admin, "connect_integration", {
-    provider: "sendgrid",
-    fields: { api_key: apiKey, from_email: "success@acme.test", from_name: "Acme Success", webhook_public_key: key.publicKey, ...fields },
-  });
-  expect(answer.test.ok, answer.test.message).toBe(true);
-  expect(JSON.stringify(answer.integration)).not.toContain(apiKey);
-  const accountId = await register(team.token, { client_name: `${label} Corp` });
-  const contacts = [
-    { email: `ana.${label}@customer.test`, name: "Ana Lima" },
-    { email: `ben.${label}@customer.test`, name: "Ben Ode" },
-  ];
-  const ids = [];
-  for (const contact of contacts) ids.push({ id: await addContact(team, accountId, contact.email, contact.name), email: contact.email });
-  return { team, admin, apiKey, key, accountId, contacts: ids };
-}
 
 async function postWebhook(setup: Setup, events: unknown[], signer: CryptoKey = setup.key.privateKey): Promise<Response> {
   const body = JSON.stringify(events);

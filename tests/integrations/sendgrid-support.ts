@@ -1,4 +1,8 @@
+import { expect } from "vitest";
+import * as schema from "../../src/db/tenant-schema";
 import type { ConnectionFields } from "../../src/integrations/provider";
+import { inTenant, newTeam, ok, register, type Team } from "../support/work";
+import { tokenFor } from "../support/worker";
 
 /** Helpers for the SendGrid tests: unique API keys, connections, and Signed Event Webhook signing. */
 
@@ -73,4 +77,44 @@ export function sgEvent(event: string, fields: Record<string, string | number | 
     sg_message_id: "msgid0001.filterdrecv-1-2-3",
     ...fields,
   };
+}
+
+export interface Setup {
+  team: Team;
+  admin: string;
+  apiKey: string;
+  key: SigningKey;
+  accountId: string;
+  contacts: { id: string; email: string }[];
+}
+
+export async function addContact(team: Team, accountId: string, email: string, name: string): Promise<string> {
+  const id = `ct_e2e_${crypto.randomUUID().slice(0, 8)}`;
+  const at = new Date().toISOString();
+  await inTenant(team.tenantId, (db) =>
+    db.insert(schema.contacts).values({ id, accountId, externalId: null, name, email, title: null, role: "champion", isPrimary: false, status: "active", createdAt: at, updatedAt: at }).run(),
+  );
+  return id;
+}
+
+/** A new team with SendGrid connected (the fake answers the test call) and one account with two contacts. */
+export async function connected(label: string, fields: Record<string, unknown> = {}): Promise<Setup> {
+  const team = await newTeam(`SG ${label}`);
+  const admin = (await tokenFor(team.workspace, { scope: "cs:read cs:write cs:admin" })).access_token;
+  const apiKey = uniqueKey(label);
+  const key = await signingKey();
+  const answer = await ok<{ integration: Record<string, unknown>; test: { ok: boolean; message: string } }>(admin, "connect_integration", {
+    provider: "sendgrid",
+    fields: { api_key: apiKey, from_email: "success@acme.test", from_name: "Acme Success", webhook_public_key: key.publicKey, ...fields },
+  });
+  expect(answer.test.ok, answer.test.message).toBe(true);
+  expect(JSON.stringify(answer.integration)).not.toContain(apiKey);
+  const accountId = await register(team.token, { client_name: `${label} Corp` });
+  const contacts = [
+    { email: `ana.${label}@customer.test`, name: "Ana Lima" },
+    { email: `ben.${label}@customer.test`, name: "Ben Ode" },
+  ];
+  const ids = [];
+  for (const contact of contacts) ids.push({ id: await addContact(team, accountId, contact.email, contact.name), email: contact.email });
+  return { team, admin, apiKey, key, accountId, contacts: ids };
 }
