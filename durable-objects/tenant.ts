@@ -116,8 +116,10 @@ import { accountChurnRisk, portfolioChurnRisk, type AccountChurnRisk, type Portf
 import { satisfactionReport, type SatisfactionReport } from "../src/db/satisfaction";
 import { churnPostmortem, type Postmortem } from "../src/db/postmortem";
 import {
+  accountRefsOf,
   accountUsageDays,
   attachPendingEvents,
+  hasPendingEvents,
   ingestUsageEvents,
   pendingEventCount,
   purgeExpiredRawEvents,
@@ -1364,6 +1366,8 @@ export class TenantDO extends DurableObject<Env> {
             runPlaybooks(tx, now, result.scoredAccounts);
             this.runWorkflows(tx, result.scoredAccounts, now);
             this.writeThroughHealth(result.scoredAccounts);
+            // Events sent before these accounts existed join them now, as on register_client.
+            if (hasPendingEvents(tx)) this.attachUsage(tx, accountRefsOf(tx, result.scoredAccounts));
           }
           recordAudit(tx, {
             ...actor,

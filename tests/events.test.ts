@@ -212,7 +212,7 @@ describe("POST /api/v1/events: items", () => {
 });
 
 describe("POST /api/v1/events: unknown accounts, tenants, retention", () => {
-  it("keeps events for an unknown account as pending and attaches them when it is registered or its external_id is set", async () => {
+  it("keeps events for an unknown account as pending and attaches them when it is registered, imported or its external_id is set", async () => {
     const admin = await adminWorkspace("Pending Events");
     const key = await createKey(admin.token);
     const answer = await ingest(key.secret, [
@@ -235,6 +235,18 @@ describe("POST /api/v1/events: unknown accounts, tenants, retention", () => {
     expect(await usage(admin, existing)).toEqual([]);
     await tool(admin.token, "update_client_info", { client_id: existing, updates: { external_id: "later-co" } });
     expect((await usage(admin, existing)).map((day) => [day.day, day.active_users, day.events])).toEqual([[dayAgo(1), 1, 1]]);
+    expect((await tool<Settings>(admin.token, "get_event_settings", {})).pending_events).toBe(0);
+
+    // An account created by a CSV import picks up its pending events too, and is scored on them.
+    await ingest(key.secret, [track({ event: "export", userId: "u9", context: { groupId: "imported-co" }, timestamp: at(1, "12:00:00") })]);
+    const report = await tool<{ created: number }>(admin.token, "import_csv", {
+      kind: "accounts",
+      csv: "external_id,client_name,company_name,tier,contract_value,contract_start_date,contract_end_date\nimported-co,Imported Co,Imported Co Ltd,standard,12000,2026-01-01,2027-01-01\n",
+    });
+    expect(report.created).toBe(1);
+    const [imported] = await sqlRows(admin.tenantId, "SELECT a.id, f.active_users FROM accounts a JOIN account_features f ON f.account_id = a.id WHERE a.external_id = 'imported-co'");
+    expect(imported?.active_users).toBe(1);
+    expect((await usage(admin, String(imported?.id))).map((day) => [day.day, day.events])).toEqual([[dayAgo(1), 1]]);
     expect((await tool<Settings>(admin.token, "get_event_settings", {})).pending_events).toBe(0);
   });
 

@@ -402,6 +402,18 @@ export function accountUsageDays(db: TenantDb, accountId: string, from: string, 
 }
 
 /** How many stored events wait for their account. */
+/** Whether any event waits for its account: one probe of the partial index, so bulk paths can skip the matching. */
+export function hasPendingEvents(db: TenantDb): boolean {
+  return db.get<{ one: number }>(sql`SELECT 1 AS one FROM usage_events INDEXED BY usage_events_pending WHERE account_id IS NULL LIMIT 1`) !== undefined;
+}
+
+/** The id and external id of each of these accounts (any number: passed as one JSON parameter). */
+export function accountRefsOf(db: TenantDb, ids: readonly string[]): { id: string; externalId: string | null }[] {
+  return db.all<{ id: string; externalId: string | null }>(
+    sql`SELECT id, external_id AS externalId FROM accounts WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
+  );
+}
+
 export function pendingEventCount(db: TenantDb): number {
   return db.get<{ n: number }>(sql`SELECT count(*) AS n FROM usage_events WHERE account_id IS NULL`)?.n ?? 0;
 }
