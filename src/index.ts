@@ -17,6 +17,17 @@ function refuse(status: number, message: string): Response {
   return Response.json({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }, { status });
 }
 
+/** An RFC 7009 revocation posted to the token endpoint: a form with a `token` and no grant_type. */
+async function isRevocation(request: Request): Promise<boolean> {
+  if (!(request.headers.get("Content-Type") ?? "").startsWith("application/x-www-form-urlencoded")) return false;
+  try {
+    const form = new URLSearchParams(await request.text());
+    return form.has("token") && !form.has("grant_type");
+  } catch {
+    return false;
+  }
+}
+
 function isUnder(pathname: string, prefix: string): boolean {
   return pathname === prefix || pathname.startsWith(`${prefix}/`);
 }
@@ -46,7 +57,13 @@ export default {
     if (pathname.startsWith(WEBHOOK_PREFIX)) return handleWebhook(request, env);
     if (pathname === `${PROTECTED_RESOURCE_METADATA}/mcp`) return edge.mcp.fetch(request, env, ctx);
     if (pathname === PROTECTED_RESOURCE_METADATA) return edge.api.fetch(request, env, ctx);
-    if (AUTHORIZATION_SERVER_PATHS.includes(pathname)) return edge.authorizationServer.fetch(request, env, ctx);
+    if (AUTHORIZATION_SERVER_PATHS.includes(pathname)) {
+      const revocation = pathname === "/oauth/token" && request.method === "POST" && (await isRevocation(request.clone()));
+      const response = await edge.authorizationServer.fetch(request, env, ctx);
+      // A token revoked here stops working here at once, not after the memo's few seconds.
+      if (revocation && response.ok) edge.forgetValidatedTokens(env);
+      return response;
+    }
     return app.fetch(request, env, ctx);
   },
 

@@ -4,6 +4,7 @@ import type { Env } from "../env";
 import { mcpHandler } from "../mcp/handler";
 import type { AuthProps } from "./props";
 import { SCOPES } from "./scopes";
+import { memoizeTokenValidation, type TokenMemo } from "./token-memo";
 
 /**
  * The OAuth side of the Worker, all of it @cloudflare/workers-oauth-provider: one
@@ -23,6 +24,8 @@ export interface OAuthEdge {
   authorizationServer: OAuthAuthorizationServer<Env>;
   mcp: OAuthResourceServer<Env, AuthProps>;
   api: OAuthResourceServer<Env, AuthProps>;
+  /** Forgets the validated tokens this isolate remembers for env (src/auth/token-memo.ts). */
+  forgetValidatedTokens(env: Env): void;
 }
 
 const edges = new Map<string, OAuthEdge>();
@@ -46,12 +49,22 @@ export function oauthEdge(origin: string): OAuthEdge {
     refreshTokenTTL: REFRESH_TOKEN_TTL_SECONDS,
     onError: ({ internal }) => console.warn("oauth", internal.category, internal.reason),
   });
-  const validateToken = (env: Env) => (resource: string, token: string) => authorizationServer.validateToken(resource, token, env);
+  // One memo per env (in practice per isolate), shared by both resources.
+  const memos = new WeakMap<Env, TokenMemo<AuthProps>>();
+  const validateToken = (env: Env) => {
+    let memo = memos.get(env);
+    if (!memo) {
+      memo = memoizeTokenValidation<AuthProps>((resource, token) => authorizationServer.validateToken<AuthProps>(resource, token, env));
+      memos.set(env, memo);
+    }
+    return memo.validate;
+  };
 
   const edge: OAuthEdge = {
     origin,
     mcpResource,
     authorizationServer,
+    forgetValidatedTokens: (env) => memos.get(env)?.clear(),
     mcp: new OAuthResourceServer<Env, AuthProps>({
       resourceMetadata: {
         resource: mcpResource,
