@@ -155,7 +155,7 @@ export function DataStep(props: {
       </div>
       <div class="card">
         <h2>Or load sample data</h2>
-        <p class="help">50 sample accounts with contacts, contracts, invoices, usage, tickets and survey answers, scored like real ones. Only for an empty workspace.</p>
+        <p class="help">50 sample accounts with contacts, contracts, invoices, usage, tickets and survey answers, scored like real ones, and a few help-centre articles. Only for an empty workspace.</p>
         <form method="post" action="/setup/data/sample">
           <Hidden csrf={props.csrf} />
           <button type="submit" class="secondary" disabled={props.accounts !== 0}>
