@@ -7,7 +7,7 @@ import type { TenantDO } from "../durable-objects/tenant";
 import { tenantStub } from "../durable-objects/tenant";
 import { health } from "../src/analytics";
 import { recomputeHealth, refreshUsageFeatures } from "../src/db/health";
-import { decodeComponents } from "../src/db/snapshot-components";
+import { decodeComponents, encodeComponents } from "../src/db/snapshot-components";
 import * as schema from "../src/db/tenant-schema";
 
 const ACTOR = { userId: "u-test", via: "system" };
@@ -19,6 +19,28 @@ interface Row {
 function rows(state: DurableObjectState, query: string, ...params: SqlStorageValue[]): Row[] {
   return state.storage.sql.exec<Row>(query, ...params).toArray();
 }
+
+describe("snapshot components", () => {
+  it("stores thousandths and reads them back as the 3-decimal values; earlier formats still read", () => {
+    const result = health.scoreHealth({ activeUsers: 7, licensedSeats: 9, nps: 8, daysSinceLastTouch: 3, emailOpenRate: 0.37 }, health.DEFAULT_HEALTH_CONFIG);
+    const stored = encodeComponents(result.components);
+    expect(stored).toMatch(/^\[(null|-?\d+)(,(null|-?\d+))*\]$/); // integers only: no decimal point to format
+    const decoded = decodeComponents(stored);
+    const round3 = (n: number) => Math.round(n * 1000) / 1000;
+    expect(decoded).toEqual(
+      result.components.map((c) => ({ name: c.name, value: c.value === null ? null : round3(c.value), weight: round3(c.weight), contribution: round3(c.contribution) })),
+    );
+    expect(decoded.find((c) => c.name === "support")).toEqual({ name: "support", value: null, weight: 0, contribution: 0 });
+    expect(decoded.reduce((sum, c) => sum + c.contribution, 0)).toBeCloseTo(result.exactScore ?? -1, 2);
+    // Snapshots written before: positional decimal triples, and named objects.
+    expect(decodeComponents("[[72.5,0.35,25.375],[null,0,0]]")).toEqual([
+      { name: "usage", value: 72.5, weight: 0.35, contribution: 25.375 },
+      { name: "engagement", value: null, weight: 0, contribution: 0 },
+    ]);
+    expect(decodeComponents('[{"name":"payment","value":90,"weight":0.1,"contribution":9}]')).toEqual([{ name: "payment", value: 90, weight: 0.1, contribution: 9 }]);
+    expect(decodeComponents("[]")).toEqual([]);
+  });
+});
 
 describe("health recompute", () => {
   it("refreshes usage features from the last 30 days of usage_daily", async () => {
