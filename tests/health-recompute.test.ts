@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { TenantDO } from "../durable-objects/tenant";
 import { tenantStub } from "../durable-objects/tenant";
 import { health } from "../src/analytics";
-import { recomputeHealth, refreshUsageFeatures } from "../src/db/health";
+import { PAGE_SQL, recomputeHealth, refreshUsageFeatures } from "../src/db/health";
 import { decodeComponents, encodeComponents } from "../src/db/snapshot-components";
 import * as schema from "../src/db/tenant-schema";
 
@@ -137,6 +137,14 @@ describe("health recompute", () => {
       const counts = rows(state, "SELECT account_id, count(*) AS n FROM health_snapshots GROUP BY account_id");
       expect(counts).toHaveLength(3);
       for (const count of counts) expect(count.n).toBe(2);
+    });
+  });
+
+  it("reads its pages from the accounts_health_state covering index, never the wide accounts rows", async () => {
+    const namespace = env.TENANT as DurableObjectNamespace<TenantDO>;
+    await runInDurableObject(namespace.get(namespace.idFromName(`plan-${crypto.randomUUID()}`)), (_instance: TenantDO, state) => {
+      const plan = rows(state, `EXPLAIN QUERY PLAN ${PAGE_SQL}`, "").map((r) => String(r.detail));
+      expect(plan.find((step) => / a /.test(` ${step} `))).toMatch(/COVERING INDEX accounts_health_state/);
     });
   });
 

