@@ -10,6 +10,8 @@ import {
   auditEntries,
   countAccounts,
   createAccount,
+  healthAsOf,
+  healthRecomputedAt,
   listAccounts,
   recentTimeline,
   recordAudit,
@@ -832,7 +834,7 @@ export class TenantDO extends DurableObject<Env> {
           .where(eq(schema.accounts.id, id))
           .get();
         if (!row?.computedAt) return [];
-        const value = JSON.stringify({ score: row.score, trend: row.trend, computed_at: row.computedAt });
+        const value = JSON.stringify({ score: row.score, trend: row.trend, computed_at: healthAsOf(row.computedAt, healthRecomputedAt(this.db)) });
         return [this.env.CACHE.put(accountHealthKey(tenantId, id), value, { expirationTtl: ACCOUNT_HEALTH_TTL_SECONDS })];
       });
       // The cache is an optimization: a failed put leaves the Tenant object as the answer.

@@ -125,6 +125,10 @@ interface RecomputeFigures {
   wallMs: number;
   rounds: number[];
   inObjectMs: number;
+  /** The same pass after every account's features moved (untimed), so every score changes. */
+  changedWallMs: number;
+  changedRounds: number[];
+  changedAccounts: number;
   accounts: number;
   scored: number;
   peakMb: number;
@@ -173,12 +177,19 @@ async function recompute(): Promise<RecomputeFigures> {
     const pid = started.sort((a, b) => statusMb(b, "VmRSS") - statusMb(a, "VmRSS"))[0] ?? -1;
     await get("/ping");
     await get("/recompute"); // warm up: first pass loads pages and compiles the hot path
+    type Recomputed = { accounts: number; scored: number; changed: number; ms: number };
     const rounds: number[] = [];
-    let last: { accounts: number; scored: number; ms: number } = { accounts: 0, scored: 0, ms: 0 };
+    const changedRounds: number[] = [];
+    let last: Recomputed = { accounts: 0, scored: 0, changed: 0, ms: 0 };
+    let changedAccounts = Number.POSITIVE_INFINITY;
     let peakMb = 0;
     let sampledPeak = 0;
     let baselineMb = Number.NaN;
-    for (let round = 0; round < RECOMPUTE_ROUNDS; round++) {
+    // Rounds alternate: the same features again (scores unchanged: snapshots only), then after
+    // /move (untimed) every score moves and every accounts row is rewritten too.
+    for (let round = 0; round < 2 * RECOMPUTE_ROUNDS; round++) {
+      const moved = round % 2 === 1;
+      if (moved) await get("/move");
       const empty = (await get("/ping")).ms;
       baselineMb = statusMb(pid, "VmRSS");
       let canReset = true;
@@ -188,15 +199,20 @@ async function recompute(): Promise<RecomputeFigures> {
         canReset = false;
       }
       const sampler = setInterval(() => { sampledPeak = Math.max(sampledPeak, statusMb(pid, "VmRSS")); }, 5);
-      const full = await get<{ accounts: number; scored: number; ms: number }>("/recompute");
+      const full = await get<Recomputed>("/recompute");
       clearInterval(sampler);
-      last = full.body;
-      rounds.push(Math.max(0, full.ms - empty));
+      if (moved) {
+        changedRounds.push(Math.max(0, full.ms - empty));
+        changedAccounts = Math.min(changedAccounts, full.body.changed);
+      } else {
+        last = full.body;
+        rounds.push(Math.max(0, full.ms - empty));
+      }
       if (canReset) peakMb = Math.max(peakMb, statusMb(pid, "VmHWM"));
     }
     const peakSource = peakMb > 0 ? "VmHWM (reset before each recompute)" : "VmRSS sampled every 5 ms";
     return {
-      wallMs: median(rounds), rounds, inObjectMs: last.ms, accounts: last.accounts, scored: last.scored,
+      wallMs: median(rounds), rounds, inObjectMs: last.ms, changedWallMs: median(changedRounds), changedRounds, changedAccounts, accounts: last.accounts, scored: last.scored,
       peakMb: peakMb > 0 ? Math.max(peakMb, sampledPeak) : sampledPeak, baselineMb, peakSource, seedSeconds, usageRows,
     };
   } finally {
@@ -219,6 +235,10 @@ console.log(
     `${full.usageRows.toLocaleString("en")} usage rows (${USAGE_DAYS} days, seeded in ${full.seedSeconds.toFixed(0)} s, not counted)`,
 );
 console.log(`  ${full.wallMs.toFixed(0)} ms median of ${full.rounds.length} (${full.rounds.map((ms) => ms.toFixed(0)).join(", ")} ms), request minus an empty request; in-object clock: ${full.inObjectMs} ms`);
+console.log(
+  `  after every account's email open rate moved (at least ${full.changedAccounts.toLocaleString("en")} accounts rewritten): ` +
+    `${full.changedWallMs.toFixed(0)} ms median of ${full.changedRounds.length} (${full.changedRounds.map((ms) => ms.toFixed(0)).join(", ")} ms)`,
+);
 console.log(`  workerd process memory: peak ${full.peakMb.toFixed(0)} MB (${full.peakSource}), ${full.baselineMb.toFixed(0)} MB before the call`);
 console.log(`  target: under 2,000 ms: ${full.wallMs < 2000 ? "met" : "NOT met"}`);
 console.log(
@@ -231,6 +251,8 @@ console.log(
     usage_rows: full.usageRows,
     recompute_100k_ms: Math.round(full.wallMs),
     recompute_in_object_ms: full.inObjectMs,
+    recompute_all_changed_ms: Math.round(full.changedWallMs),
+    recompute_changed_accounts: full.changedAccounts,
     peak_mb: Math.round(full.peakMb),
     rss_before_mb: Math.round(full.baselineMb),
     node: process.version,

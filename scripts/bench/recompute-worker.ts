@@ -76,6 +76,16 @@ export class BenchTenant extends TenantDO {
     return this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM account_features WHERE active_users IS NOT NULL").one().n;
   }
 
+  /**
+   * Moves every account's email open rate to a new value under the engine's 40 % target (seeding
+   * only), so the engagement component and with it (nearly) every score changes: the next
+   * recompute has to rewrite the accounts rows, not only write snapshots. Returns the rows moved.
+   */
+  moveOpenRates(): number {
+    return this.ctx.storage.sql.exec("UPDATE account_features SET email_open_rate = ((CAST(email_open_rate * 1000 AS INTEGER) + 7) % 400) / 1000.0")
+      .rowsWritten;
+  }
+
   /** Nothing: the baseline the recompute's wall time is measured against. */
   ping(): number {
     return 0;
@@ -94,6 +104,8 @@ export default {
         return Response.json({ refreshed: await tenant.refreshUsage() });
       case "/count":
         return Response.json({ accounts: await tenant.accountCount() });
+      case "/move":
+        return Response.json({ moved: await tenant.moveOpenRates() });
       case "/ping":
         return Response.json({ value: await tenant.ping() });
       case "/recompute":

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
-import { accountEvents, accounts, auditLog } from "./tenant-schema";
+import { accountEvents, accounts, auditLog, settings } from "./tenant-schema";
 import type * as schema from "./tenant-schema";
 import type { ReadCache } from "./read-cache";
 
@@ -185,7 +185,26 @@ export function daysUntil(date: string, now: Date): number {
   return Math.round((Date.parse(`${date}T00:00:00Z`) - today) / MS_PER_DAY);
 }
 
-function toAccount(row: AccountRow, now: Date): Account {
+/**
+ * The settings key holding the time of the tenant's last full health recompute. That pass
+ * rewrites health_score / health_computed_at only on accounts whose score changed, so an
+ * account's score is "as of" the later of its own health_computed_at and this time: every
+ * account that had a score time before the pass was scored by it.
+ */
+export const HEALTH_RECOMPUTED_AT_KEY = "health_recomputed_at";
+
+/** When the tenant's last full health recompute ran (null before the first). */
+export function healthRecomputedAt(db: TenantDb): string | null {
+  return hotReads(db).healthRecomputedAt.get()?.value ?? null;
+}
+
+/** An account's score time: its own, or the last full recompute's if that is later (see HEALTH_RECOMPUTED_AT_KEY). */
+export function healthAsOf(computedAt: string | null, recomputedAt: string | null): string | null {
+  if (computedAt === null || recomputedAt === null) return computedAt;
+  return recomputedAt > computedAt ? recomputedAt : computedAt;
+}
+
+function toAccount(row: AccountRow, now: Date, recomputedAt: string | null): Account {
   return {
     client_id: row.id,
     client_name: row.name,
@@ -205,7 +224,7 @@ function toAccount(row: AccountRow, now: Date): Account {
     external_id: row.externalId,
     health_score: row.healthScore,
     health_trend: row.healthTrend,
-    health_computed_at: row.healthComputedAt,
+    health_computed_at: healthAsOf(row.healthComputedAt, recomputedAt),
     last_engagement_at: row.lastEngagementAt,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
@@ -261,6 +280,7 @@ function compileHotReads(db: TenantDb) {
       .where(eq(accountEvents.accountId, sql.placeholder("accountId")))
       .groupBy(accountEvents.eventType)
       .prepare(),
+    healthRecomputedAt: db.select({ value: settings.value }).from(settings).where(eq(settings.key, HEALTH_RECOMPUTED_AT_KEY)).prepare(),
   };
 }
 
@@ -277,7 +297,7 @@ function hotReads(db: TenantDb): ReturnType<typeof compileHotReads> {
 
 export function getAccount(db: TenantDb, id: string, now = new Date()): Account | null {
   const row = hotReads(db).accountById.get({ id });
-  return row ? toAccount(row, now) : null;
+  return row ? toAccount(row, now, healthRecomputedAt(db)) : null;
 }
 
 export function requireAccount(db: TenantDb, id: string, now = new Date()): Account {
@@ -351,7 +371,7 @@ export function createAccount(db: TenantDb, input: NewAccount, actor: string, no
     },
     now,
   );
-  return toAccount(row, now);
+  return toAccount(row, now, healthRecomputedAt(db));
 }
 
 export interface FieldChange {
@@ -390,7 +410,7 @@ export function updateAccount(
       .get();
     if (clash) throw new AccountError("conflict", `external_id "${patch.externalId}" already belongs to ${clash.id}.`);
   }
-  if (Object.keys(changed).length === 0) return { account: toAccount(before, now), changed };
+  if (Object.keys(changed).length === 0) return { account: toAccount(before, now, healthRecomputedAt(db)), changed };
 
   patch.updatedAt = now.toISOString();
   db.update(accounts).set(patch).where(eq(accounts.id, id)).run();
@@ -413,7 +433,7 @@ export function updateAccount(
   );
   const after = db.select().from(accounts).where(eq(accounts.id, id)).get();
   if (!after) throw new AccountError("not_found", `Account "${id}" disappeared during the update.`);
-  return { account: toAccount(after, now), changed };
+  return { account: toAccount(after, now, healthRecomputedAt(db)), changed };
 }
 
 export interface AccountFilters {
@@ -562,7 +582,8 @@ export function listAccounts(db: TenantDb, options: ListOptions, now = new Date(
   // Every page of a listing has the same summary: computed once per filters and data version.
   const summaryKey = `list-summary:${JSON.stringify(db.select({ id: accounts.id }).from(accounts).where(where).toSQL())}`;
   const summary = cache ? cache.answer(summaryKey, () => summarize(db, where)) : summarize(db, where);
-  return { clients: page.map((row) => toAccount(row, now)), next_cursor: nextCursor, summary };
+  const recomputedAt = healthRecomputedAt(db);
+  return { clients: page.map((row) => toAccount(row, now, recomputedAt)), next_cursor: nextCursor, summary };
 }
 
 const PROPERTY_OF_SORT = {

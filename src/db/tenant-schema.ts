@@ -57,6 +57,9 @@ export const accounts = sqliteTable(
     index("accounts_by_external_id").on(table.externalId),
     // Covers list_clients' summary (count, ARR, health by tier and stage) without the wide rows.
     index("accounts_summary").on(table.tier, table.lifecycleStage, table.contractValue, table.healthScore),
+    // Covers the full health recompute's page read (id order, tier, current score): without it
+    // each account cost a lookup into its wide row (src/db/health.ts, docs/performance.md).
+    index("accounts_health_state").on(table.id, table.tier, table.healthScore, table.healthComputedAt),
   ],
 );
 

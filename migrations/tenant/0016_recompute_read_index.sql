@@ -1,0 +1,1 @@
+CREATE INDEX `accounts_health_state` ON `accounts` (`id`,`tier`,`health_score`,`health_computed_at`);
