@@ -106,6 +106,7 @@ async function measure(workload: Workload, kind: "accounts" | "contacts", file: 
     const started = performance.now();
     gc?.();
     const used = v8.getHeapStatistics().used_heap_size - baseline;
+    if (process.env.BENCH_STAGES === "1") console.log(`  ${stage}: +${mib(used)} MiB`);
     if (used > peak) {
       peak = used;
       peakStage = stage;

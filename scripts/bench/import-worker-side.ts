@@ -2,14 +2,15 @@
  * The Worker's side of a setup-page CSV import, for `npm run bench:import-memory`: bundled by
  * scripts/bench-import-memory.ts with esbuild and run in Node, it does what the route
  * POST /setup/data/import/:kind (src/setup/routes.tsx) does with the upload, with the same
- * modules: read the multipart form, decode the file (src/setup/csv-file.ts), parse, map the
- * columns, validate and split into the chunks sent to the Tenant object (src/import/run.ts).
+ * modules: read the multipart form, then read the file as a stream (src/setup/csv-file.ts),
+ * parse, map the columns, validate and send the chunks to the Tenant object (src/import/run.ts),
+ * with a progress callback as the page has.
  * The Tenant object is replaced by `send`, which receives each chunk as the RPC would carry it.
  */
 import type { Actor, TenantApi } from "../../durable-objects/tenant";
-import { runImport, type ImportReport } from "../../src/import/run";
+import { importCsv, type ImportReport } from "../../src/import/run";
 import type { ImportBatch, ImportKind } from "../../src/import/rows";
-import { decodeCsvBytes } from "../../src/setup/csv-file";
+import { csvFileSource } from "../../src/setup/csv-file";
 
 export interface WorkerSideHooks {
   /** A point where the heap is sampled (the stage's name). */
@@ -25,8 +26,7 @@ export async function workerSide(request: Request, kind: ImportKind, hooks: Work
   hooks.probe("form read");
   const file = form.get("file");
   if (!(file instanceof File)) throw new Error("no file in the form");
-  const decoded = decodeCsvBytes(new Uint8Array(await file.arrayBuffer()));
-  hooks.probe("decoded");
+  const source = csvFileSource(file);
   const tenant = {
     importRows: async (batch: ImportBatch) => {
       hooks.probe("chunk sent");
@@ -34,5 +34,7 @@ export async function workerSide(request: Request, kind: ImportKind, hooks: Work
       return { ok: true as const, value: { created, updated: 0, unchanged: 0, rejected: 0, errors: [] } };
     },
   } as unknown as TenantApi;
-  return runImport(tenant, ACTOR, { kind, csv: decoded.text, dryRun: false, delimiter: "," }, { onProgress: () => hooks.probe("progress") });
+  const report = await importCsv(tenant, ACTOR, { kind, source, dryRun: false, delimiter: "," }, { onProgress: () => hooks.probe("progress") });
+  if (kind === "accounts" && !source.warning()) throw new Error("the Windows-1252 rows were not noticed");
+  return report;
 }
