@@ -56,6 +56,7 @@ interface ParseResults {
 /** papaparse's ParserHandle (exported at runtime, not in its types): the parser its file streamers drive chunk by chunk. */
 interface ParserHandle {
   parse(input: string, baseIndex: number, ignoreLastRow: boolean): ParseResults;
+  guessLineEndings(input: string, quoteChar: string): string;
 }
 
 const ParserHandle = (Papa as unknown as { ParserHandle: new (config: Papa.ParseConfig) => ParserHandle }).ParserHandle;
@@ -70,11 +71,11 @@ const NEWLINE_GUESS_CHARS = 1024 * 1024;
  * kept back), and applies the same rules as parseCsv, which reads its text as one piece.
  */
 export class CsvReader {
-  readonly #handle: ParserHandle;
+  readonly #delimiter: string;
+  #handle: ParserHandle | null = null;
   #partial = "";
   #baseIndex = 0;
   #first = true;
-  #primed = false;
   /** Rows papaparse returned so far (blank ones included): the next row's index. */
   #rowsSeen = 0;
   #leadingBlankRows = 0;
@@ -85,7 +86,7 @@ export class CsvReader {
     delimiter: Delimiter = ",",
     private readonly newlineGuessChars = NEWLINE_GUESS_CHARS,
   ) {
-    this.#handle = new ParserHandle({ delimiter: delimiter === "tab" ? "\t" : delimiter, header: false, skipEmptyLines: false, dynamicTyping: false });
+    this.#delimiter = delimiter === "tab" ? "\t" : delimiter;
   }
 
   get headers(): string[] | null {
@@ -101,16 +102,11 @@ export class CsvReader {
       this.#first = false;
     }
     const aggregate = this.#partial + piece;
-    if (!this.#primed) {
-      // papaparse guesses the line endings from the first text it parses (its first 1 MiB): it
-      // must see what it would see in the whole text, not a piece cut between "\r" and "\n".
-      if (aggregate.length < this.newlineGuessChars) {
-        this.#partial = aggregate;
-        return { headers: null, records: [], problems: [] };
-      }
-      this.#primed = true;
+    if (!this.#handle && aggregate.length < this.newlineGuessChars) {
+      this.#partial = aggregate;
+      return { headers: null, records: [], problems: [] };
     }
-    const results = this.#handle.parse(aggregate, this.#baseIndex, true);
+    const results = this.#parser(aggregate).parse(aggregate, this.#baseIndex, true);
     this.#partial = aggregate.substring(results.meta.cursor - this.#baseIndex);
     this.#baseIndex = results.meta.cursor;
     return this.#take(results, false);
@@ -120,12 +116,25 @@ export class CsvReader {
   end(): CsvPiece {
     const aggregate = this.#partial;
     this.#partial = "";
-    const results: ParseResults = aggregate === "" ? { data: [], errors: [], meta: { cursor: this.#baseIndex } } : this.#handle.parse(aggregate, this.#baseIndex, false);
+    const results: ParseResults = aggregate === "" ? { data: [], errors: [], meta: { cursor: this.#baseIndex } } : this.#parser(aggregate).parse(aggregate, this.#baseIndex, false);
     // A file ending in a newline yields one empty trailing record; it is not a row.
     if (results.data.length > 0 && isBlank(results.data[results.data.length - 1] ?? [])) results.data.pop();
     const piece = this.#take(results, true);
     if (this.#headers === null) throw new CsvError("The CSV is empty; its first row must be a header naming the columns.");
     return piece;
+  }
+
+  /**
+   * papaparse guesses the line endings from the first 1 MiB of the first text it parses; the
+   * reader gathers that much first and guesses from exactly that prefix, so the guess is the
+   * one made on the whole text, wherever the pieces were cut (even between "\r" and "\n").
+   */
+  #parser(aggregate: string): ParserHandle {
+    if (!this.#handle) {
+      const newline = new ParserHandle({}).guessLineEndings(aggregate.substring(0, this.newlineGuessChars), '"');
+      this.#handle = new ParserHandle({ delimiter: this.#delimiter, newline: newline as Papa.ParseConfig["newline"], header: false, skipEmptyLines: false, dynamicTyping: false });
+    }
+    return this.#handle;
   }
 
   #take(results: ParseResults, last: boolean): CsvPiece {

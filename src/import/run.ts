@@ -23,8 +23,8 @@ export const IMPORT_MAX_BYTES = 5 * 1024 * 1024;
 /**
  * The largest request body POST /api/v1/import/{kind} accepts, in bytes: the setup page's limit.
  * A realistic 50,000-row accounts export with every column is ~9.4 MiB (npm run bench:import),
- * which the former 5 MiB refused; Workers take bodies up to 100 MB, and the import of a 9.4 MiB
- * file peaks at ~75 MiB of the isolate's 128 MiB.
+ * which the former 5 MiB refused; Workers take bodies up to 100 MB. The setup page streams
+ * the file: the Worker's live heap for it peaks at ~16 MiB (npm run bench:import-memory).
  */
 export const IMPORT_FILE_MAX_BYTES = 20 * 1024 * 1024;
 /** Rows per Tenant object RPC and transaction. */
