@@ -14,174 +14,80 @@
  *   5. the same for BENCH_ROWS contacts of those accounts (with their own bad rows), twice.
  *
  * Peak Worker memory is the largest JS heap of the Worker's isolate (its Durable Objects run in
- * the same isolate) sampled every 100 ms through wrangler dev's inspector (Runtime.getHeapUsage).
+ * the same isolate) sampled every 100 ms through wrangler dev's inspector (Runtime.getHeapUsage),
+ * garbage included. BENCH_SPLIT=1 runs the Tenant object in a Worker of its own
+ * (scripts/bench/tenant-object-worker.ts, bound by script_name; configs written to
+ * .tmp/bench-split), so it has its own isolate as in production, and samples that isolate's heap
+ * too, through workerd's own inspector: worker_peak_heap_mib and object_peak_heap_mib. The
+ * Worker's live memory alone is `npm run bench:import-memory`.
  * It also checks that the generated files fit the setup page's 20 MiB and the API's limit.
  *
  * BENCH_PROFILE=1 records a CPU profile of the isolate during the first accounts import
  * (.tmp/profiles/import-accounts.cpuprofile) and prints the functions with the most self time;
  * profiling slows the Worker, so a profiled run's figures are not the benchmark's figures.
  *
- * Environment: BENCH_ROWS (default 50000), BENCH_PROFILE=1. The last line printed is one line
+ * Environment: BENCH_ROWS (default 50000), BENCH_PROFILE=1, BENCH_SPLIT=1. The last line printed is one line
  * of JSON. Plain TypeScript with erasable types.
  */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { profileDuring } from "./lib/cpu-profile.ts";
 import { wholeFromEnv as whole } from "./lib/env-number.ts";
+import { accountsFile, contactsFile, type GeneratedFile } from "./lib/import-files.ts";
 import { freePort, startLocalServer } from "./lib/local-server.ts";
 import { Browser, hiddenField, signUp } from "./lib/oauth-flow.ts";
 
 const ROWS = whole("BENCH_ROWS", 50_000);
+const SPLIT = process.env.BENCH_SPLIT === "1";
+const ROOT = resolve(import.meta.dirname, "..");
+const OBJECT_WORKER = "cs-tenant-object";
 const PROFILE = process.env.BENCH_PROFILE === "1";
 /** The limits the Worker enforces (src/setup/routes.tsx SETUP_IMPORT_MAX_BYTES, src/import/run.ts IMPORT_FILE_MAX_BYTES). */
 const PAGE_LIMIT_BYTES = 20 * 1024 * 1024;
 const API_LIMIT_BYTES = 20 * 1024 * 1024;
-/** One row in BAD_EVERY is a bad row, cycling through the kinds of bad row. */
-const BAD_EVERY = 150;
 
 // ---------------------------------------------------------------------------------------------
-// The files
+// BENCH_SPLIT=1: the Tenant object in a Worker (and so an isolate) of its own
 
-/** A small deterministic generator, so two runs import the same file. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const PREFIXES = ["North", "Blue", "Silver", "Bright", "Green", "Red", "Summit", "Harbor", "Crystal", "Iron", "Atlas", "Nova", "Pioneer", "Vertex", "Zürich", "Café", "Søren", "Árvore", "Łódź", "Müller"];
-const NOUNS = ["Analytics", "Logistics", "Health", "Foods", "Robotics", "Media", "Energy", "Bank", "Labs", "Systems", "Retail", "Travel", "Studios", "Networks", "Pharma", "Insurance"];
-const SUFFIXES = ["Inc", "Ltd", "GmbH", "SA", "LLC", "AB", "BV", "plc", "S.p.A.", "Oy"];
-const INDUSTRIES = ["Technology", "Healthcare", "Financial Services", "Retail", "Manufacturing", "Media", "Education", "Logistics"];
-const TIERS = ["starter", "standard", "Professional", "Enterprise"];
-const STAGES = ["onboarding", "adoption", "active", "At Risk", "renewal", "expansion"];
-const FIRST = ["Ann", "Bo", "Chloé", "Dmitri", "Eva", "Farid", "Grace", "Hiro", "Inés", "Jonas", "Kofi", "Lena", "Mateo", "Nora", "Olu", "Priya"];
-const LAST = ["Lee", "Novak", "García", "Schmidt", "Okafor", "Tanaka", "Dubois", "Rossi", "Khan", "Björk", "Silva", "Nguyen"];
-const ROLES = ["executive", "decision maker", "champion", "user", "billing", "technical"];
-
-function pick<T>(next: () => number, values: readonly T[]): T {
-  return values[Math.floor(next() * values.length)] as T;
-}
-
-function quote(cell: string): string {
-  return /[",\n\r]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
-}
-
-function day(next: () => number, fromYear: number, years: number): string {
-  const start = Date.UTC(fromYear, 0, 1);
-  return new Date(start + Math.floor(next() * years * 365) * 86_400_000).toISOString().slice(0, 10);
-}
-
-function latin1(text: string): Buffer {
-  return Buffer.from(text, "latin1");
-}
-
-interface GeneratedFile {
-  bytes: Buffer;
-  rows: number;
-  /** Spreadsheet row numbers (header = 1) the import must reject. */
-  rejectedRows: number[];
-  /** Rows the import must create on an empty workspace. */
-  created: number;
-  /** Rows written in Windows-1252 inside the UTF-8 file (valid otherwise). */
-  latin1Rows: number;
-}
-
-const ACCOUNT_BAD_KINDS = ["latin1", "no_external_id", "no_name", "bad_number", "bad_date", "duplicate"] as const;
-
-function accountsFile(count: number): GeneratedFile {
-  const next = random(7);
-  const parts: Buffer[] = [
-    Buffer.from(
-      "external_id,name,company_name,industry,tier,status,lifecycle_stage,contract_value,contract_start_date,contract_end_date,renewal_date,primary_contact_name,primary_contact_email,csm_assigned\n",
-    ),
-  ];
-  const rejectedRows: number[] = [];
-  let latin1Rows = 0;
-  let bad = 0;
-  for (let index = 1; index <= count; index += 1) {
-    const row = index + 1;
-    const name = `${pick(next, PREFIXES)} ${pick(next, NOUNS)} ${index}`;
-    const start = day(next, 2023, 3);
-    const end = new Date(Date.parse(start) + (365 + Math.floor(next() * 730)) * 86_400_000).toISOString().slice(0, 10);
-    const contact = `${pick(next, FIRST)} ${pick(next, LAST)}`;
-    const cells = [
-      `acct-${String(index).padStart(6, "0")}`,
-      name,
-      `${name} ${pick(next, SUFFIXES)}`,
-      pick(next, INDUSTRIES),
-      pick(next, TIERS),
-      next() < 0.97 ? "active" : "paused",
-      pick(next, STAGES),
-      next() < 0.5 ? String(1_000 + Math.floor(next() * 500) * 100) : `$${(1_000 + Math.floor(next() * 2_000) * 100).toLocaleString("en-US")}`,
-      start,
-      end,
-      end,
-      contact,
-      `${contact.split(" ")[0]?.toLowerCase().normalize("NFD").replace(/[^a-z]/g, "")}.${index}@customer${index % 997}.example`,
-      `csm${index % 40}@vendor.example`,
-    ];
-    const kind = index % BAD_EVERY === 7 ? ACCOUNT_BAD_KINDS[bad++ % ACCOUNT_BAD_KINDS.length] : null;
-    if (kind === "latin1") {
-      // An Excel "CSV" export pasted into a UTF-8 file: the row is fine, its bytes are Windows-1252.
-      cells[1] = `Société Générale ${index}`;
-      cells[2] = `Société Générale ${index} SA`;
-      parts.push(latin1(`${cells.map(quote).join(",")}\n`));
-      latin1Rows += 1;
-      continue;
-    }
-    if (kind === "no_external_id") cells[0] = "";
-    if (kind === "no_name") {
-      cells[1] = "";
-      cells[2] = "";
-    }
-    if (kind === "bad_number") cells[7] = "12,5";
-    if (kind === "bad_date") cells[10] = "31/12/2027";
-    if (kind === "duplicate") cells[0] = `acct-${String(index - 1).padStart(6, "0")}`;
-    if (kind) rejectedRows.push(row);
-    parts.push(Buffer.from(`${cells.map(quote).join(",")}\n`));
-  }
-  return { bytes: Buffer.concat(parts), rows: count, rejectedRows, created: count - rejectedRows.length, latin1Rows };
-}
-
-const CONTACT_BAD_KINDS = ["unknown_account", "bad_email", "no_name", "duplicate", "rejected_account"] as const;
-
-/** One contact per account row, each naming its account by external id. */
-function contactsFile(count: number, accounts: GeneratedFile): GeneratedFile {
-  const next = random(11);
-  const rejectedAccounts = new Set(accounts.rejectedRows.map((row) => row - 1));
-  const parts: Buffer[] = [Buffer.from("external_id,account_external_id,name,email,title,role,is_primary,status\n")];
-  const rejectedRows: number[] = [];
-  let bad = 0;
-  for (let index = 1; index <= count; index += 1) {
-    const row = index + 1;
-    const account = ((index - 1) % accounts.rows) + 1;
-    const name = `${pick(next, FIRST)} ${pick(next, LAST)}`;
-    const cells = [
-      `con-${String(index).padStart(6, "0")}`,
-      `acct-${String(account).padStart(6, "0")}`,
-      name,
-      `${name.toLowerCase().normalize("NFD").replace(/[^a-z ]/g, "").replace(" ", ".")}.${index}@customer${account % 997}.example`,
-      pick(next, ["VP Customer Success", "Head of Operations", "CTO", "Finance Manager", "Product Lead"]),
-      pick(next, ROLES),
-      next() < 0.2 ? "yes" : "no",
-      "active",
-    ];
-    // A contact of an account row the accounts import rejected has no account to belong to
-    // (a rejected row's own acct-N id is nowhere else in the file).
-    let kind: (typeof CONTACT_BAD_KINDS)[number] | null = index % BAD_EVERY === 11 ? CONTACT_BAD_KINDS[bad++ % (CONTACT_BAD_KINDS.length - 1)] ?? null : null;
-    if (kind === "unknown_account") cells[1] = `acct-missing-${index}`;
-    if (kind === "bad_email") cells[3] = "not-an-email";
-    if (kind === "no_name") cells[2] = "";
-    if (kind === "duplicate") cells[0] = `con-${String(index - 1).padStart(6, "0")}`;
-    if (!kind && rejectedAccounts.has(account)) kind = "rejected_account";
-    if (kind) rejectedRows.push(row);
-    parts.push(Buffer.from(`${cells.map(quote).join(",")}\n`));
-  }
-  return { bytes: Buffer.concat(parts), rows: count, rejectedRows, created: count - rejectedRows.length, latin1Rows: 0 };
+/**
+ * Writes two wrangler configs under .tmp/bench-split: the project's, whose TENANT binding names
+ * the object's Worker by script_name, and that Worker's (scripts/bench/tenant-object-worker.ts)
+ * with the same bindings. `wrangler dev -c main -c object` runs both in one workerd process,
+ * one isolate each, sharing the persisted D1 and KV state. Returns the wrangler arguments.
+ */
+function splitConfigs(): string[] {
+  const dir = resolve(ROOT, ".tmp/bench-split");
+  mkdirSync(dir, { recursive: true });
+  const project = readFileSync(resolve(ROOT, "wrangler.toml"), "utf8");
+  const main = project
+    .replace('main = "src/index.ts"', 'main = "../../src/index.ts"')
+    .replace('migrations_dir = "migrations/control"', 'migrations_dir = "../../migrations/control"')
+    .replace('class_name = "TenantDO"', `class_name = "TenantDO"\nscript_name = "${OBJECT_WORKER}"`);
+  if (main === project || !main.includes("script_name")) throw new Error("wrangler.toml changed shape; update splitConfigs in scripts/bench-import.ts");
+  const compatibility = /^compatibility_date = .*$/m.exec(project)?.[0] ?? "";
+  const flags = /^compatibility_flags = .*$/m.exec(project)?.[0] ?? "";
+  const object = [
+    `name = "${OBJECT_WORKER}"`,
+    'main = "../../scripts/bench/tenant-object-worker.ts"',
+    compatibility,
+    flags,
+    '[[rules]]\ntype = "Text"\nglobs = ["**/*.sql"]\nfallthrough = true',
+    '[vars]\nPUBLIC_URL = ""',
+    '[[durable_objects.bindings]]\nname = "TENANT"\nclass_name = "TenantDO"',
+    '[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["TenantDO"]',
+    '[[d1_databases]]\nbinding = "CONTROL_DB"\ndatabase_name = "cs-control"\ndatabase_id = "00000000-0000-0000-0000-000000000000"',
+    '[[kv_namespaces]]\nbinding = "OAUTH_KV"\nid = "00000000000000000000000000000001"',
+    '[[kv_namespaces]]\nbinding = "CACHE"\nid = "00000000000000000000000000000002"',
+    '[[queues.producers]]\nbinding = "INTEGRATIONS"\nqueue = "cs-integrations"',
+  ].join("\n\n");
+  writeFileSync(resolve(dir, "wrangler.toml"), main);
+  writeFileSync(resolve(dir, "tenant-object.toml"), `${object}\n`);
+  // Both Workers read the .dev.vars beside their config: fresh local secrets, shared.
+  const secret = () => randomBytes(32).toString("base64url");
+  writeFileSync(resolve(dir, ".dev.vars"), `ENVIRONMENT=development\nSESSION_SECRET=${secret()}\nENCRYPTION_KEY=${secret()}\n`);
+  return ["-c", resolve(dir, "wrangler.toml"), "-c", resolve(dir, "tenant-object.toml")];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,10 +97,13 @@ interface HeapSampler {
   stop(): Promise<number>;
 }
 
-async function sampleHeap(inspectorPort: number): Promise<HeapSampler> {
-  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as { webSocketDebuggerUrl?: string }[];
-  const url = targets.find((target) => target.webSocketDebuggerUrl)?.webSocketDebuggerUrl;
-  if (!url) throw new Error(`no inspector target on port ${inspectorPort}`);
+async function sampleHeap(inspector: number | string): Promise<HeapSampler> {
+  let url = typeof inspector === "string" ? inspector : undefined;
+  if (typeof inspector === "number") {
+    const targets = (await (await fetch(`http://127.0.0.1:${inspector}/json`)).json()) as { webSocketDebuggerUrl?: string }[];
+    url = targets.find((target) => target.webSocketDebuggerUrl)?.webSocketDebuggerUrl;
+  }
+  if (!url) throw new Error(`no inspector target at ${inspector}`);
   const init = { headers: { Origin: "http://localhost" } } as unknown as string[];
   const socket = new WebSocket(url, init);
   await new Promise<void>((resolve, reject) => {
@@ -221,6 +130,33 @@ async function sampleHeap(inspectorPort: number): Promise<HeapSampler> {
   };
 }
 
+/**
+ * The Tenant object's isolate in workerd's own inspector (wrangler's inspector proxy exposes only
+ * the first Worker): workerd's listening ports are read with `ss`, and the one whose /json lists
+ * `core:user:<object worker>` is the runtime inspector.
+ */
+async function objectInspectorUrl(processGroup: number): Promise<string> {
+  const pids = execFileSync("ps", ["-o", "pid=,comm=", "-g", String(processGroup)], { encoding: "utf8" })
+    .split("\n")
+    .filter((line) => line.includes("workerd"))
+    .map((line) => line.trim().split(/\s+/)[0]);
+  const listening = execFileSync("ss", ["-ltnpH"], { encoding: "utf8" }).split("\n");
+  const ports = listening
+    .filter((line) => pids.some((pid) => line.includes(`pid=${pid},`)))
+    .map((line) => /127\.0\.0\.1:(\d+)/.exec(line)?.[1])
+    .filter((port): port is string => Boolean(port));
+  for (const port of ports) {
+    try {
+      const targets = (await (await fetch(`http://127.0.0.1:${port}/json`, { signal: AbortSignal.timeout(2_000) })).json()) as { id?: string }[];
+      const target = targets.find((candidate) => candidate.id === `core:user:${OBJECT_WORKER}`);
+      if (target?.id) return `ws://127.0.0.1:${port}/${target.id}`;
+    } catch {
+      // not the inspector
+    }
+  }
+  throw new Error(`no workerd inspector lists core:user:${OBJECT_WORKER} (workerd ${pids.join(", ") || "not found"}, ports ${ports.join(", ")})`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The page
 
@@ -239,6 +175,8 @@ interface PageRun {
   contacts: number;
   encodingWarning: boolean;
   peakHeapBytes: number | null;
+  /** BENCH_SPLIT=1: the Tenant object's isolate. */
+  objectPeakHeapBytes: number | null;
 }
 
 function countOf(html: string, pattern: RegExp, what: string): number {
@@ -247,13 +185,21 @@ function countOf(html: string, pattern: RegExp, what: string): number {
   return Number(match[1].replaceAll(",", ""));
 }
 
-async function importThroughPage(browser: Browser, kind: "accounts" | "contacts", file: GeneratedFile, inspectorPort: number | null, profile: boolean): Promise<PageRun> {
+async function importThroughPage(
+  browser: Browser,
+  kind: "accounts" | "contacts",
+  file: GeneratedFile,
+  inspectorPort: number | null,
+  profile: boolean,
+  objectInspector: string | null = null,
+): Promise<PageRun> {
   const csrf = hiddenField((await browser.page("/setup/data")).html, "csrf_token");
   const form = new FormData();
   form.set("csrf_token", csrf);
   form.set("file", new Blob([new Uint8Array(file.bytes)], { type: "text/csv" }), `${kind}.csv`);
   // wrangler's inspector takes one client at a time: a profiled run samples no memory.
   const heap = inspectorPort === null || profile ? null : await sampleHeap(inspectorPort);
+  const objectHeap = objectInspector === null ? null : await sampleHeap(objectInspector);
   const work = async () => {
     const started = performance.now();
     const response = await browser.request(`/setup/data/import/${kind}`, { method: "POST", body: form });
@@ -271,6 +217,7 @@ async function importThroughPage(browser: Browser, kind: "accounts" | "contacts"
   };
   const { html, seconds, firstProgressSeconds } = await profileDuring(profile ? inspectorPort : null, `import-${kind}`, work);
   const peakHeapBytes = heap ? await heap.stop() : null;
+  const objectPeakHeapBytes = objectHeap ? await objectHeap.stop() : null;
   if (!html.trimEnd().endsWith("</html>")) throw new Error(`the page did not end: …${html.slice(-400)}`);
   if (html.includes('role="alert"') && html.includes("The import stopped")) throw new Error("the import stopped part way (the page says so)");
   const listedErrorRows = [...html.matchAll(/<td class="num">(\d+)<\/td>/g)].map((match) => Number(match[1]));
@@ -288,6 +235,7 @@ async function importThroughPage(browser: Browser, kind: "accounts" | "contacts"
     contacts: countOf(html, /<p id="import-counts">The workspace has [\d,]+ accounts? and ([\d,]+) contacts?/, "contact count"),
     encodingWarning: html.includes("Windows-1252"),
     peakHeapBytes,
+    objectPeakHeapBytes,
   };
 }
 
@@ -316,7 +264,8 @@ function checkSecondRun(kind: string, run: PageRun, first: PageRun, file: Genera
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 function line(label: string, run: PageRun): string {
-  const heap = run.peakHeapBytes === null ? "" : `, peak heap ${mib(run.peakHeapBytes)} MiB`;
+  const object = run.objectPeakHeapBytes === null ? "" : ` (Worker) and ${mib(run.objectPeakHeapBytes)} MiB (Tenant object)`;
+  const heap = run.peakHeapBytes === null ? "" : `, peak heap ${mib(run.peakHeapBytes)} MiB${object}`;
   return `${label.padEnd(18)} ${run.seconds.toFixed(1).padStart(6)} s  ${Math.round(run.rows / run.seconds).toLocaleString("en-US").padStart(7)} rows/s  (parse+validate ${run.firstProgressSeconds.toFixed(1)} s)  created ${run.created}, updated ${run.updated}, unchanged ${run.unchanged}, rejected ${run.rejected}; workspace ${run.accounts} accounts, ${run.contacts} contacts${heap}`;
 }
 
@@ -331,8 +280,10 @@ async function main(): Promise<void> {
 
   const inspectorPort = await freePort();
   if (PROFILE) console.log("BENCH_PROFILE=1: the Worker is profiled during the first accounts import, so that run is slower than a plain run.");
-  const server = await startLocalServer({ timeoutMs: 120_000, wranglerArgs: ["--inspector-port", String(inspectorPort)] });
+  if (SPLIT) console.log(`BENCH_SPLIT=1: the Tenant object runs in a Worker of its own (${OBJECT_WORKER}), so the Worker's heap and the object's are read apart.`);
+  const server = await startLocalServer({ timeoutMs: 120_000, wranglerArgs: ["--inspector-port", String(inspectorPort), ...(SPLIT ? splitConfigs() : [])] });
   try {
+    const objectInspector = SPLIT && server.processGroup !== null ? await objectInspectorUrl(server.processGroup) : null;
     const browser = new Browser(server.origin, (url, init) => fetch(url, init));
     const email = `owner-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const signed = await signUp(browser, { organization: "Bench Import Co", email, password: "correct horse battery staple" });
@@ -341,13 +292,13 @@ async function main(): Promise<void> {
     await importThroughPage(browser, "accounts", accountsFile(2), null, false);
     const warmCreated = 2;
 
-    const accountsFirst = await importThroughPage(browser, "accounts", accounts, inspectorPort, PROFILE);
+    const accountsFirst = await importThroughPage(browser, "accounts", accounts, inspectorPort, PROFILE, objectInspector);
     console.log(line("accounts", accountsFirst));
-    const accountsAgain = await importThroughPage(browser, "accounts", accounts, inspectorPort, false);
+    const accountsAgain = await importThroughPage(browser, "accounts", accounts, inspectorPort, false, objectInspector);
     console.log(line("accounts again", accountsAgain));
-    const contactsFirst = await importThroughPage(browser, "contacts", contacts, inspectorPort, false);
+    const contactsFirst = await importThroughPage(browser, "contacts", contacts, inspectorPort, false, objectInspector);
     console.log(line("contacts", contactsFirst));
-    const contactsAgain = await importThroughPage(browser, "contacts", contacts, inspectorPort, false);
+    const contactsAgain = await importThroughPage(browser, "contacts", contacts, inspectorPort, false, objectInspector);
     console.log(line("contacts again", contactsAgain));
 
     // The warm-up's two accounts (acct-000001/2) are rows of the big file too: they count as
@@ -363,6 +314,7 @@ async function main(): Promise<void> {
 
     for (const problem of problems) console.log(`PROBLEM: ${problem}`);
     const peak = Math.max(...[accountsFirst, accountsAgain, contactsFirst, contactsAgain].map((run) => run.peakHeapBytes ?? 0));
+    const objectPeak = Math.max(...[accountsFirst, accountsAgain, contactsFirst, contactsAgain].map((run) => run.objectPeakHeapBytes ?? 0));
     console.log(
       JSON.stringify({
         bench: "import",
@@ -384,6 +336,9 @@ async function main(): Promise<void> {
         accounts_file_mib: Number(mib(accounts.bytes.length)),
         contacts_file_mib: Number(mib(contacts.bytes.length)),
         peak_heap_mib: peak ? Number(mib(peak)) : null,
+        split: SPLIT,
+        worker_peak_heap_mib: SPLIT && peak ? Number(mib(peak)) : null,
+        object_peak_heap_mib: objectPeak ? Number(mib(objectPeak)) : null,
         profiled: PROFILE,
         problems: problems.length,
       }),

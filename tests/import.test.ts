@@ -1,12 +1,15 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TenantDO } from "../durable-objects/tenant";
 import { Browser, logIn } from "../scripts/lib/oauth-flow";
 import { hashPassword } from "../src/auth/passwords";
 import { addMember, createUser } from "../src/db/control";
-import { parseCsv } from "../src/import/csv";
+import { RecordValidator, resolveColumns } from "../src/import/columns";
+import { CsvReader, parseCsv } from "../src/import/csv";
 import { parseNumber } from "../src/import/rows";
+import { csvFileSource } from "../src/setup/csv-file";
 import { apiCall, callTool, mcpCall, newWorkspace, ORIGIN, PASSWORD, tokenFor, uniqueEmail, workerFetch, type Workspace } from "./support/worker";
 
 interface Report {
@@ -82,6 +85,79 @@ describe("CSV parsing", () => {
     expect(parsed.problems.map((problem) => problem.row)).toEqual([3, 4]);
     expect(parsed.problems[0]?.message).toContain("3 cells");
     expect(parsed.problems[1]?.message).toContain("quoted cell is not closed");
+  });
+
+  it("reads a file given in pieces cut anywhere exactly as the whole text: rows, row numbers and problems", () => {
+    const cell = fc.oneof(fc.constantFrom("", "a", "Zürich", "x y", "Łódź 12"), fc.constantFrom('"quoted, with comma"', '"two\r\nlines"', '"say ""hi"""', '"unclosed'));
+    const line = fc.oneof(fc.array(cell, { minLength: 1, maxLength: 4 }).map((cells) => cells.join(",")), fc.constant(""));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 30 }), fc.constantFrom("\n", "\r\n"), fc.array(fc.nat(), { maxLength: 8 }), (lines, newline, cuts) => {
+        const text = `\ufeffexternal_id,name,tier\n${lines.join(newline)}${newline}`.replaceAll("\n", newline === "\r\n" ? "\r\n" : "\n").replaceAll("\r\r", "\r");
+        // The reader guesses the line endings from the first 40 characters here (1 MiB, as papaparse
+        // does on a whole text, outside tests), wherever the pieces are cut.
+        const whole = parseCsv(text);
+        const wholeReader = new CsvReader(",", 40);
+        const onePiece = [wholeReader.push(text), wholeReader.end()];
+        const points = [...new Set(cuts.map((cut) => cut % (text.length + 1)))].sort((a, b) => a - b);
+        const reader = new CsvReader(",", 40);
+        const pieces = [];
+        let start = 0;
+        for (const point of [...points, text.length]) {
+          pieces.push(reader.push(text.slice(start, point)));
+          start = point;
+        }
+        pieces.push(reader.end());
+        expect(reader.headers).toEqual(whole.headers);
+        expect(pieces.flatMap((piece) => piece.records)).toEqual(onePiece.flatMap((piece) => piece.records));
+        expect(pieces.flatMap((piece) => piece.problems)).toEqual(onePiece.flatMap((piece) => piece.problems));
+        // With the line endings guessed alike (a file of one kind of line ending), the same as parseCsv.
+        if (!/\r(?!\n)/.test(text.slice(1, 41))) {
+          expect(pieces.flatMap((piece) => piece.records)).toEqual(whole.records);
+          expect(pieces.flatMap((piece) => piece.problems)).toEqual(whole.problems);
+        }
+      }),
+      { numRuns: 500 },
+    );
+    expect(() => new CsvReader(",").end()).toThrow(/The CSV is empty/);
+    const blank = new CsvReader(",", 1);
+    blank.push("\n\n");
+    expect(() => blank.push("external_id\na-1\n")).toThrow(/starts with 2 blank row/);
+  });
+
+  it("refuses an external id repeated in a later piece of the file, naming the first row", () => {
+    const columns = resolveColumns("accounts", ["external_id", "name"]);
+    const validator = new RecordValidator("accounts", columns);
+    const first = validator.validate([{ row: 2, cells: ["a-1", "One"] }]);
+    const second = validator.validate([
+      { row: 900, cells: ["a-2", "Two"] },
+      { row: 901, cells: ["a-1", "Again"] },
+    ]);
+    expect(first.batch.rows.map((row) => row.row)).toEqual([2]);
+    expect(second.batch.rows.map((row) => row.row)).toEqual([900]);
+    expect(second.errors).toEqual([{ row: 901, field: "external_id", message: '"a-1" already appears on row 2; each external_id may appear once per file' }]);
+  });
+
+  it("streams an upload in blocks of whole lines, reading the lines that are not UTF-8 as Windows-1252 and naming them", async () => {
+    const encoder = new TextEncoder();
+    const parts: Uint8Array[] = [encoder.encode("\ufeffexternal_id,name\n")];
+    const expected = ["external_id,name"];
+    // ~2.6 MiB: more than two blocks, with Windows-1252 lines in the first and the last.
+    for (let index = 1; index <= 100_000; index += 1) {
+      const legacy = index === 3 || index === 99_999;
+      const name = legacy ? `Société ${index}` : `Zürich Łódź ${index}`;
+      parts.push(legacy ? Uint8Array.from(`a-${index},${name}\n`, (char) => char.charCodeAt(0)) : encoder.encode(`a-${index},${name}\n`));
+      expected.push(`a-${index},${name}`);
+    }
+    const source = csvFileSource(new Blob(parts));
+    const pieces: string[] = [];
+    for await (const piece of source.pieces()) pieces.push(piece);
+    expect(pieces.length).toBeGreaterThan(2);
+    for (const piece of pieces) {
+      expect(piece.endsWith("\n")).toBe(true);
+      expect(encoder.encode(piece).length).toBeLessThanOrEqual(1024 * 1024);
+    }
+    expect(pieces.join("")).toBe(`${expected.join("\n")}\n`);
+    expect(source.warning()).toContain("Lines 4, 100000 of the file (the header is line 1) are not UTF-8");
   });
 
   it("reads thousands separators only where they cannot be a decimal comma", () => {

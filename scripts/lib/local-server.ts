@@ -12,6 +12,8 @@ import { join, resolve } from "node:path";
 export interface LocalServer {
   origin: string;
   port: number;
+  /** The process group of the server (wrangler and its workerd), for a benchmark that reads workerd's own ports. */
+  processGroup: number | null;
   /** Everything the server printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -90,5 +92,5 @@ export async function startLocalServer(options: { port?: number; timeoutMs?: num
     await stop();
     throw error;
   }
-  return { origin, port, output: () => printed, stop };
+  return { origin, port, processGroup: child.pid ?? null, output: () => printed, stop };
 }

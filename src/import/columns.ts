@@ -116,41 +116,61 @@ export interface ValidatedRows {
   rejected: number;
 }
 
-/**
- * Validates every record against the kind's schema. A second row with an external_id seen
- * earlier in the file is rejected, because which of the two should win is a guess.
- */
-export function validateRecords(kind: ImportKind, records: readonly CsvRecord[], columns: ResolvedColumns): ValidatedRows {
-  const schema = ROW_SCHEMAS[kind];
-  const errors: RowError[] = [];
-  const rows: { row: number; values: unknown }[] = [];
-  const firstRowOf = new Map<string, number>();
-  let rejected = 0;
+/** A string of its own: a cell is a slice of the text it was parsed from and would keep all of it reachable. */
+function detached(text: string): string {
+  return text.length < 13 ? text : (JSON.parse(JSON.stringify(text)) as string);
+}
 
-  for (const record of records) {
-    const input: Record<string, string | undefined> = {};
-    for (const [field, index] of columns.fieldColumns) {
-      const text = (record.cells[index] ?? "").trim();
-      input[field] = text === "" ? undefined : text;
-    }
-    const parsed = schema.safeParse(input);
-    if (!parsed.success) {
-      rejected += 1;
-      for (const issue of parsed.error.issues) {
-        errors.push({ row: record.row, field: typeof issue.path[0] === "string" ? issue.path[0] : null, message: issue.message });
-      }
-      continue;
-    }
-    const externalId = parsed.data.external_id;
-    const earlier = firstRowOf.get(externalId);
-    if (earlier !== undefined) {
-      rejected += 1;
-      errors.push({ row: record.row, field: "external_id", message: `"${externalId}" already appears on row ${earlier}; each external_id may appear once per file` });
-      continue;
-    }
-    firstRowOf.set(externalId, record.row);
-    rows.push({ row: record.row, values: parsed.data });
+/**
+ * Validates records against the kind's schema, a batch at a time (a file read in pieces). A
+ * second row with an external_id seen earlier in the file, in any batch, is rejected, because
+ * which of the two should win is a guess.
+ */
+export class RecordValidator {
+  readonly #schema;
+  readonly #firstRowOf = new Map<string, number>();
+
+  constructor(
+    readonly kind: ImportKind,
+    readonly columns: ResolvedColumns,
+  ) {
+    this.#schema = ROW_SCHEMAS[kind];
   }
-  // The schema for `kind` produced every value, so the batch's rows are of that kind.
-  return { batch: { kind, rows } as ImportBatch, errors, rejected };
+
+  validate(records: readonly CsvRecord[]): ValidatedRows {
+    const errors: RowError[] = [];
+    const rows: { row: number; values: unknown }[] = [];
+    let rejected = 0;
+    for (const record of records) {
+      const input: Record<string, string | undefined> = {};
+      for (const [field, index] of this.columns.fieldColumns) {
+        const text = (record.cells[index] ?? "").trim();
+        input[field] = text === "" ? undefined : text;
+      }
+      const parsed = this.#schema.safeParse(input);
+      if (!parsed.success) {
+        rejected += 1;
+        for (const issue of parsed.error.issues) {
+          errors.push({ row: record.row, field: typeof issue.path[0] === "string" ? issue.path[0] : null, message: issue.message });
+        }
+        continue;
+      }
+      const externalId = parsed.data.external_id;
+      const earlier = this.#firstRowOf.get(externalId);
+      if (earlier !== undefined) {
+        rejected += 1;
+        errors.push({ row: record.row, field: "external_id", message: detached(`"${externalId}" already appears on row ${earlier}; each external_id may appear once per file`) });
+        continue;
+      }
+      this.#firstRowOf.set(detached(externalId), record.row);
+      rows.push({ row: record.row, values: parsed.data });
+    }
+    // The schema for `kind` produced every value, so the batch's rows are of that kind.
+    return { batch: { kind: this.kind, rows } as ImportBatch, errors, rejected };
+  }
+}
+
+/** Validates every record of a file read whole (see RecordValidator). */
+export function validateRecords(kind: ImportKind, records: readonly CsvRecord[], columns: ResolvedColumns): ValidatedRows {
+  return new RecordValidator(kind, columns).validate(records);
 }

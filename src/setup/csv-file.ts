@@ -1,3 +1,5 @@
+import type { CsvSource } from "../import/run";
+
 /**
  * An uploaded CSV's bytes as text. UTF-8 (with or without a BOM) is read as is. A line that is
  * not valid UTF-8 (from a spreadsheet's "CSV (Windows)" export, or pasted in from one) is read as
@@ -20,36 +22,106 @@ function lineList(lines: readonly number[]): string {
   return lines.length > LINES_NAMED ? `${named} and ${lines.length - LINES_NAMED} more` : named;
 }
 
-export function decodeCsvBytes(bytes: Uint8Array): { text: string; warning: string | null } {
-  const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-  try {
-    return { text: utf8.decode(bytes), warning: null };
-  } catch {
-    // A line feed is the same byte in both encodings and never part of a UTF-8 sequence, so the
-    // file splits into lines safely before decoding (a quoted cell's line break included).
-    const parts: string[] = [];
-    const legacyLines: number[] = [];
-    let start = 0;
-    let line = 1;
-    while (start <= bytes.length) {
-      let end = bytes.indexOf(LINE_FEED, start);
-      if (end < 0) end = bytes.length;
-      const segment = bytes.subarray(start, end);
-      try {
-        parts.push(new TextDecoder("utf-8", { fatal: true, ignoreBOM: line > 1 }).decode(segment));
-      } catch {
-        parts.push(windows1252(segment));
-        legacyLines.push(line);
-      }
-      start = end + 1;
-      line++;
-    }
-    // Only lines with bytes above 0x7F can fail, so these are exactly the lines whose text changed.
-    const one = legacyLines.length === 1;
-    const where = `Line${one ? "" : "s"} ${lineList(legacyLines)} of the file (the header is line 1) ${one ? "is" : "are"} not UTF-8; ${one ? "it was" : "they were"}`;
-    return {
-      text: parts.join("\n"),
-      warning: `${where} read as Windows-1252 (Excel's “CSV” export). Save it as “CSV UTF-8” if any name looks wrong.`,
-    };
+/** Bytes decoded at a time: a block of whole lines, tried as UTF-8 in one go. */
+const BLOCK_BYTES = 1024 * 1024;
+
+function legacyWarning(legacyLines: readonly number[]): string | null {
+  if (legacyLines.length === 0) return null;
+  const one = legacyLines.length === 1;
+  const where = `Line${one ? "" : "s"} ${lineList(legacyLines)} of the file (the header is line 1) ${one ? "is" : "are"} not UTF-8; ${one ? "it was" : "they were"}`;
+  return `${where} read as Windows-1252 (Excel's “CSV” export). Save it as “CSV UTF-8” if any name looks wrong.`;
+}
+
+function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1 && parts[0]) return parts[0];
+  const joined = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
   }
+  return joined;
+}
+
+/**
+ * An uploaded file read as a stream of text, a block of whole lines at a time, decoded as
+ * decodeCsvBytes decodes the whole file (a block that is not UTF-8 is decoded line by line, a
+ * line that is not UTF-8 as Windows-1252); `warning()` names those lines once a pass has ended.
+ */
+export function csvFileSource(file: Blob): CsvSource & { warning(): string | null } {
+  let legacyLines: number[] = [];
+  async function* pieces(): AsyncGenerator<string> {
+    legacyLines = [];
+    const found: number[] = [];
+    const first = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+    const rest = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+    let line = 1;
+    let atStart = true;
+    /** Whole lines (the last one up to `end`, which may be the file's end) as text. */
+    const decode = (bytes: Uint8Array): string => {
+      const blockDecoder = atStart ? first : rest;
+      atStart = false;
+      try {
+        const text = blockDecoder.decode(bytes);
+        for (let at = bytes.indexOf(LINE_FEED); at >= 0; at = bytes.indexOf(LINE_FEED, at + 1)) line++;
+        return text;
+      } catch {
+        // A line feed is the same byte in both encodings and never part of a UTF-8 sequence, so
+        // the block splits into lines safely before decoding (a quoted cell's line break included).
+        let text = "";
+        let start = 0;
+        while (start < bytes.length) {
+          let end = bytes.indexOf(LINE_FEED, start);
+          const last = end < 0;
+          if (last) end = bytes.length;
+          const segment = bytes.subarray(start, end);
+          try {
+            text += (line === 1 ? first : rest).decode(segment);
+          } catch {
+            text += windows1252(segment);
+            found.push(line);
+          }
+          if (!last) {
+            text += "\n";
+            line++;
+          }
+          start = end + 1;
+        }
+        return text;
+      }
+    };
+    const reader = file.stream().getReader();
+    let parts: Uint8Array[] = [];
+    let length = 0;
+    for (;;) {
+      const read = await reader.read();
+      if (!read.done) {
+        parts.push(read.value);
+        length += read.value.length;
+        if (length < BLOCK_BYTES) continue;
+      }
+      let bytes = concat(parts, length);
+      parts = [];
+      length = 0;
+      // Blocks of at most BLOCK_BYTES of whole lines (a longer line is a block of its own), however
+      // the stream cut the file.
+      while (bytes.length >= BLOCK_BYTES) {
+        let cut = bytes.lastIndexOf(LINE_FEED, BLOCK_BYTES - 1);
+        if (cut < 0) cut = bytes.indexOf(LINE_FEED, BLOCK_BYTES);
+        if (cut < 0) break;
+        yield decode(bytes.subarray(0, cut + 1));
+        bytes = bytes.subarray(cut + 1);
+      }
+      if (read.done) {
+        if (bytes.length > 0) yield decode(bytes);
+        break;
+      }
+      if (bytes.length > 0) {
+        parts = [bytes];
+        length = bytes.length;
+      }
+    }
+    legacyLines = found;
+  }
+  return { pieces, warning: () => legacyWarning(legacyLines) };
 }

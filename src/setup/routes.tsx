@@ -22,7 +22,7 @@ import {
 import { sampleAccounts } from "../demo/sample-accounts";
 import { seedDemoFacts } from "../demo/tenant";
 import { ImportFileError } from "../import/columns";
-import { importOptions, runImport, type ImportReport } from "../import/run";
+import { importCsv, importOptions, type ImportReport } from "../import/run";
 import { FIELDS } from "../import/rows";
 import { updateHealthModel } from "../tools/health";
 import { createPlaybookTool } from "../tools/playbooks";
@@ -32,7 +32,7 @@ import { DEFAULT_SURVEY_TEMPLATES } from "../db/surveys";
 import { configureSupportTool } from "../tools/support";
 import { unwrap } from "../tools/define";
 import { checkedForm, fieldErrorsOf, isAdmin, requireAdmin, requireMember, runTool, tenantOf, text, toolContextOf, type FieldErrors, type SetupContext, type SetupEnv } from "./context";
-import { decodeCsvBytes } from "./csv-file";
+import { csvFileSource } from "./csv-file";
 import {
   fieldOfMessage,
   formValues,
@@ -413,7 +413,8 @@ setupRoutes.post("/setup/data/import/:kind", admin, async (c) => {
   }
   const options = importOptions.safeParse({ mapping, dry_run: form.get("dry_run") === "on" });
   if (!options.success) return dataPage(c, { errors: { [`mapping_${importKind}`]: options.error.issues[0]?.message ?? "Check the mapping." }, mapping }, 400);
-  const decoded = decodeCsvBytes(new Uint8Array(await file.arrayBuffer()));
+  // Read as a stream (decoded, parsed and validated a block at a time), never whole: see src/import/run.ts.
+  const source = csvFileSource(file);
 
   const tenant = tenantOf(c);
   const actor = toolContextOf(c).actor;
@@ -426,10 +427,10 @@ setupRoutes.post("/setup/data/import/:kind", admin, async (c) => {
   // Progress lines go after the page's head (they move its <progress> element).
   let headQueued: () => void = () => undefined;
   const headReady = new Promise<void>((resolve) => (headQueued = resolve));
-  const run = runImport(
+  const run = importCsv(
     tenant,
     actor,
-    { kind: importKind, csv: decoded.text, mapping: options.data.mapping, dryRun: options.data.dry_run, delimiter: options.data.delimiter },
+    { kind: importKind, source, mapping: options.data.mapping, dryRun: options.data.dry_run, delimiter: options.data.delimiter },
     {
       onProgress: async (progress) => {
         signalStarted();
@@ -467,7 +468,7 @@ setupRoutes.post("/setup/data/import/:kind", admin, async (c) => {
       const after = await status(c);
       const counts = { accounts: after.accounts, contacts: after.contacts };
       body =
-        (await Promise.resolve((<ImportReportView report={report} encodingWarning={decoded.warning} counts={counts} />).toString())) +
+        (await Promise.resolve((<ImportReportView report={report} encodingWarning={source.warning()} counts={counts} />).toString())) +
         `<script>document.getElementById("workspace-counts").textContent=${JSON.stringify(workspaceCounts(counts.accounts, counts.contacts)).replaceAll("<", "\\u003c")};</script>`;
     } catch (error) {
       console.error("setup import failed", error instanceof Error ? error.name : "unknown error");
