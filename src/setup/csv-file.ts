@@ -44,9 +44,9 @@ function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
 }
 
 /**
- * An uploaded file read as a stream of text, a block of whole lines at a time, decoded as
- * decodeCsvBytes decodes the whole file (a block that is not UTF-8 is decoded line by line, a
- * line that is not UTF-8 as Windows-1252); `warning()` names those lines once a pass has ended.
+ * An uploaded file read as a stream of text, a block of whole lines at a time (a block that is
+ * not UTF-8 is decoded line by line, a line that is not UTF-8 as Windows-1252); `warning()`
+ * names those lines once a pass has ended.
  */
 export function csvFileSource(file: Blob): CsvSource & { warning(): string | null } {
   let legacyLines: number[] = [];
