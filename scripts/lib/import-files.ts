@@ -4,21 +4,10 @@
  * spreadsheet row numbers the generator records (see docs/benchmarks.md). Plain TypeScript with
  * erasable types, so Node 22 runs it directly.
  */
+import { seededRandom } from "../../src/demo/sample-accounts.ts";
 
 /** One row in BAD_EVERY is a bad row, cycling through the kinds of bad row. */
 export const BAD_EVERY = 150;
-
-/** A small deterministic generator, so two runs import the same file. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PREFIXES = ["North", "Blue", "Silver", "Bright", "Green", "Red", "Summit", "Harbor", "Crystal", "Iron", "Atlas", "Nova", "Pioneer", "Vertex", "Zürich", "Café", "Søren", "Árvore", "Łódź", "Müller"];
 const NOUNS = ["Analytics", "Logistics", "Health", "Foods", "Robotics", "Media", "Energy", "Bank", "Labs", "Systems", "Retail", "Travel", "Studios", "Networks", "Pharma", "Insurance"];
@@ -61,7 +50,7 @@ export interface GeneratedFile {
 const ACCOUNT_BAD_KINDS = ["latin1", "no_external_id", "no_name", "bad_number", "bad_date", "duplicate"] as const;
 
 export function accountsFile(count: number): GeneratedFile {
-  const next = random(7);
+  const next = seededRandom(7);
   const parts: Buffer[] = [
     Buffer.from(
       "external_id,name,company_name,industry,tier,status,lifecycle_stage,contract_value,contract_start_date,contract_end_date,renewal_date,primary_contact_name,primary_contact_email,csm_assigned\n",
@@ -119,7 +108,7 @@ const CONTACT_BAD_KINDS = ["unknown_account", "bad_email", "no_name", "duplicate
 
 /** One contact per account row, each naming its account by external id. */
 export function contactsFile(count: number, accounts: GeneratedFile): GeneratedFile {
-  const next = random(11);
+  const next = seededRandom(11);
   const rejectedAccounts = new Set(accounts.rejectedRows.map((row) => row - 1));
   const parts: Buffer[] = [Buffer.from("external_id,account_external_id,name,email,title,role,is_primary,status\n")];
   const rejectedRows: number[] = [];
