@@ -335,6 +335,7 @@ import {
   surveyForm,
   surveyRecipientIds,
   surveyResults,
+  listSurveySends,
   updateSurveyTemplate,
   type NewSurveyTemplate,
   type SurveyAnswers,
@@ -2375,6 +2376,10 @@ export class TenantDO extends DurableObject<Env> {
 
   surveyResults(options: { templateId?: string; from: string; to: string }): Outcome<SurveyTemplateResults[]> {
     return attempt(() => surveyResults(this.db, options));
+  }
+
+  listSurveySends(query: { templateId?: string; limit: number; cursor?: string }): Outcome<ReturnType<typeof listSurveySends>> {
+    return attempt(() => listSurveySends(this.db, query));
   }
 
   /** Puts each survey recipient's link token into a send_mail payload; keeps only the hashes. */

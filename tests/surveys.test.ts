@@ -146,6 +146,20 @@ describe("sending surveys and answering them", () => {
     const results = await ok<{ templates: { sent: number; response_rate: number | null }[] }>(team.token, "get_survey_results", { template_id: template.template_id });
     expect(results.templates[0]).toMatchObject({ sent: 0, response_rate: null });
     expect(await refused(team.token, "send_survey", { template_id: template.template_id })).toContain("client_ids: give either client_ids or segment_id");
+
+    // list_survey_sends: newest first, paged, each with why it did not go out.
+    const { template: second } = await ok<{ template: Template }>(admin, "create_survey_template", { name: "Second NPS", kind: "nps", questions: NPS_QUESTIONS });
+    const later = await ok<{ survey_send_id: string }>(team.token, "send_survey", { template_id: second.template_id, client_ids: [accountId] });
+    type SendsPage = { sends: { survey_send_id: string; template_name: string; status: string; status_reason: string; recipients: number; answered: number; response_rate: number | null }[]; next_cursor: string | null };
+    const first = await ok<SendsPage>(team.token, "list_survey_sends", { limit: 1 });
+    expect(first.sends.map((s) => [s.survey_send_id, s.template_name])).toEqual([[later.survey_send_id, "Second NPS"]]);
+    expect(first.next_cursor).not.toBeNull();
+    const rest = await ok<SendsPage>(team.token, "list_survey_sends", { limit: 1, cursor: first.next_cursor });
+    expect(rest.sends[0]).toMatchObject({ template_name: "NPS", status: "not_sent", recipients: 1, answered: 0, response_rate: 0 });
+    expect(rest.sends[0]?.status_reason).toContain("SendGrid is not connected");
+    expect(rest.next_cursor).toBeNull();
+    const onlyFirst = await ok<SendsPage>(team.token, "list_survey_sends", { template_id: template.template_id });
+    expect(onlyFirst.sends.map((s) => s.template_name)).toEqual(["NPS"]);
   });
 
   it("with SendGrid each contact gets a unique link (only its hash stored); the page shows a labelled form, records answers once, feeds health and results", async () => {
@@ -217,6 +231,8 @@ describe("sending surveys and answering them", () => {
     );
     expect(results.templates[0]).toMatchObject({ sent: 2, answered: 1, response_rate: 0.5, score: { metric: "nps", value: -100, responses: 1 }, text_answers: 1 });
     expect(results.templates[0]?.choices[0]?.counts).toEqual({ Reporting: 1, Support: 0 });
+    const sends = await ok<{ sends: { status: string; job_id: string | null; recipients: number; answered: number; response_rate: number }[] }>(team.token, "list_survey_sends", { template_id: template.template_id });
+    expect(sends.sends).toEqual([expect.objectContaining({ status: "sent", job_id: sent.job_id, recipients: 2, answered: 1, response_rate: 0.5 })]);
     const expectedThemes = feedback.extractThemes([{ id: "a", text: "Reporting is slow and the export breaks" }]).themes.map((t) => [t.theme, t.comments]);
     expect(results.templates[0]?.themes.map((t) => [t.theme, t.comments])).toEqual(expectedThemes);
     // A period before the send holds nothing.

@@ -1,9 +1,10 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { feedback as feedbackEngine } from "../analytics";
 import { splitSendMail, type SendMailPayload } from "../integrations/sendgrid/operations";
 import { AccountError, newId, type Json, type TenantDb } from "./accounts";
 import { resolveRecipients, targetAccountIds, type ContactRole } from "./communications";
 import { insertFeedback } from "./feedback-intel";
+import { decodePairCursor, encodePairCursor } from "./keyset-cursor";
 import { CES_SCALE } from "./satisfaction";
 import { surveyRecipients, surveySends, surveyTemplates } from "./tenant-schema";
 
@@ -523,4 +524,73 @@ export function surveyResults(db: TenantDb, options: { templateId?: string; from
       text_answers: comments.length,
     };
   });
+}
+
+/** One survey send as list_survey_sends shows it, with its answers so far. */
+export interface SurveySendSummary {
+  survey_send_id: string;
+  template_id: string;
+  template_name: string;
+  status: "sent" | "not_sent";
+  status_reason: string;
+  job_id: string | null;
+  target: Json;
+  recipients: number;
+  answered: number;
+  /** Answered over recipients; null when nobody was sent it. */
+  response_rate: number | null;
+  expires_at: string;
+  created_by: string;
+  created_at: string;
+}
+
+/** Survey sends, newest first, paged by (created_at, id); optionally of one template. */
+export function listSurveySends(
+  db: TenantDb,
+  query: { templateId?: string; limit: number; cursor?: string },
+): { sends: SurveySendSummary[]; next_cursor: string | null } {
+  const conditions: SQL[] = [];
+  if (query.templateId) conditions.push(eq(surveySends.templateId, query.templateId));
+  if (query.cursor) {
+    const [at, id] = decodePairCursor(query.cursor);
+    conditions.push(or(lt(surveySends.createdAt, at), and(eq(surveySends.createdAt, at), lt(surveySends.id, id))) as SQL);
+  }
+  const answered = db
+    .select({ sendId: surveyRecipients.sendId, answered: sql<number>`count(*)`.as("answered") })
+    .from(surveyRecipients)
+    .where(eq(surveyRecipients.status, "answered"))
+    .groupBy(surveyRecipients.sendId)
+    .as("answered_counts");
+  const rows = db
+    .select({ send: surveySends, templateName: surveyTemplates.name, answered: answered.answered })
+    .from(surveySends)
+    .innerJoin(surveyTemplates, eq(surveyTemplates.id, surveySends.templateId))
+    .leftJoin(answered, eq(answered.sendId, surveySends.id))
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(surveySends.createdAt), desc(surveySends.id))
+    .limit(query.limit + 1)
+    .all();
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1)?.send;
+  return {
+    sends: page.map(({ send, templateName, answered: count }) => {
+      const answeredCount = count ?? 0;
+      return {
+        survey_send_id: send.id,
+        template_id: send.templateId,
+        template_name: templateName,
+        status: send.status,
+        status_reason: send.statusReason,
+        job_id: send.jobId,
+        target: JSON.parse(send.target) as Json,
+        recipients: send.recipients,
+        answered: answeredCount,
+        response_rate: send.recipients > 0 ? answeredCount / send.recipients : null,
+        expires_at: send.expiresAt,
+        created_by: send.createdBy,
+        created_at: send.createdAt,
+      };
+    }),
+    next_cursor: rows.length > query.limit && last ? encodePairCursor(last.createdAt, last.id) : null,
+  };
 }

@@ -262,4 +262,44 @@ export const getSurveyResultsTool = defineTool({
   },
 });
 
-export const surveyTools = [listSurveyTemplatesTool, createSurveyTemplateTool, updateSurveyTemplateTool, sendSurveyTool, getSurveyResultsTool];
+export const listSurveySendsTool = defineTool({
+  name: "list_survey_sends",
+  title: "List survey sends",
+  description:
+    "The surveys sent so far, newest first (or those of one template_id): whether each went out through SendGrid (or was recorded as not_sent, and why), its integration job, whom it targeted, " +
+    "how many recipients it had and how many answered, and when its links expire. Page with next_cursor.",
+  input: z.object({
+    template_id: templateId.optional(),
+    limit: z.number().int("limit must be a whole number").min(1, "limit must be 1–100").max(100, "limit must be 1–100").default(20),
+    cursor: z.string().max(500).optional().describe("next_cursor from the previous page"),
+  }),
+  output: z.object({
+    sends: z.array(
+      z.object({
+        survey_send_id: z.string(),
+        template_id: z.string(),
+        template_name: z.string(),
+        status: z.enum(["sent", "not_sent"]),
+        status_reason: z.string(),
+        job_id: z.string().nullable().describe("get_integration_job shows its progress"),
+        target: z.unknown(),
+        recipients: z.number(),
+        answered: z.number(),
+        response_rate: z.number().nullable(),
+        expires_at: z.string(),
+        created_by: z.string(),
+        created_at: z.string(),
+      }),
+    ),
+    next_cursor: z.string().nullable(),
+  }),
+  annotations: READ_ONLY,
+  scope: "cs:read",
+  rest: { method: "GET", path: "/survey-sends" },
+  async handler({ tenant }, input) {
+    const page = unwrap(await tenant.listSurveySends({ ...(input.template_id ? { templateId: input.template_id } : {}), limit: input.limit, ...(input.cursor ? { cursor: input.cursor } : {}) }));
+    return { ...page, sends: page.sends.map((send) => ({ ...send, response_rate: send.response_rate === null ? null : Math.round(send.response_rate * 1000) / 1000 })) };
+  },
+});
+
+export const surveyTools = [listSurveyTemplatesTool, createSurveyTemplateTool, updateSurveyTemplateTool, sendSurveyTool, getSurveyResultsTool, listSurveySendsTool];
