@@ -266,7 +266,7 @@ import {
   type RenderedRecipient,
 } from "../src/db/communications";
 import { createWorkflow, listWorkflows, runWorkflows, workflowRunsOf, type NewWorkflow, type Workflow, type WorkflowFiring } from "../src/db/workflows";
-import { dueScheduledSends, markScheduledSendMissed, nextScheduledSendAt, sendgridConnected } from "../src/db/scheduled-sends";
+import { dueScheduledSends, markScheduledSendMissed, nextScheduledSendAt, sendgridConnected, type DueSend } from "../src/db/scheduled-sends";
 import {
   advocacyLeaderboard,
   enrollAdvocate,
@@ -627,13 +627,14 @@ export class TenantDO extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     const maintenanceAt = await this.storage.get<number>(MAINTENANCE_AT_KEY);
-    const sendsDue = dueScheduledSends(this.db, new Date()).length > 0;
+    const due = dueScheduledSends(this.db, new Date());
     // No stored time: an alarm set before the two clocks shared it, or by hand; it was maintenance's.
-    if (maintenanceAt === undefined ? !sendsDue : maintenanceAt <= Date.now()) {
+    if (maintenanceAt === undefined ? due.length === 0 : maintenanceAt <= Date.now()) {
       await this.runMaintenance();
       await this.storage.put(MAINTENANCE_AT_KEY, Date.now() + MAINTENANCE_INTERVAL_MS);
     }
-    await this.sendDueScheduled(new Date());
+    // A send that came due during the maintenance is caught by the alarm armed below (at once).
+    await this.sendScheduled(due);
     await this.armAlarm();
   }
 
@@ -659,13 +660,15 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   /**
-   * Hands every due scheduled campaign and newsletter to SendGrid (as send_campaign and
+   * Hands the due scheduled campaigns and newsletters to SendGrid (as send_campaign and
    * send_newsletter do); one that cannot go (SendGrid not connected, every recipient
    * suppressed) becomes not_sent with the reason, so it can still be sent by hand.
    */
-  private async sendDueScheduled(now: Date): Promise<void> {
-    for (const send of dueScheduledSends(this.db, now)) {
-      const sent = sendgridConnected(this.db)
+  private async sendScheduled(due: readonly DueSend[]): Promise<void> {
+    if (due.length === 0) return;
+    const connected = sendgridConnected(this.db);
+    for (const send of due) {
+      const sent = connected
         ? await this.sendEmail(send, SYSTEM_ACTOR)
         : { ok: false as const, message: "SendGrid was not connected at the scheduled time; connect it (connect_integration), then send it by hand" };
       if (sent.ok) continue;

@@ -1,4 +1,4 @@
-import { and, asc, eq, lte, min } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { TenantDb } from "./accounts";
 import { SCHEDULED_REASON } from "./communications";
 import { storedConnection } from "./integrations";
@@ -18,30 +18,19 @@ export interface DueSend {
   id: string;
 }
 
+/** Every campaign and newsletter waiting for its time, as (kind, id, scheduled_for). */
+const SCHEDULED = sql`SELECT 'campaign' AS kind, id, scheduled_for FROM campaigns WHERE status = 'scheduled'
+  UNION ALL SELECT 'newsletter' AS kind, id, scheduled_for FROM newsletters WHERE status = 'scheduled'`;
+
 /** When the earliest scheduled send is due (ms since the epoch), or null when none is scheduled. */
 export function nextScheduledSendAt(db: TenantDb): number | null {
-  const campaign = db.select({ at: min(campaigns.scheduledFor) }).from(campaigns).where(eq(campaigns.status, "scheduled")).get()?.at ?? null;
-  const newsletter = db.select({ at: min(newsletters.scheduledFor) }).from(newsletters).where(eq(newsletters.status, "scheduled")).get()?.at ?? null;
-  const times = [campaign, newsletter].filter((at): at is string => at !== null).map((at) => Date.parse(at));
-  return times.length === 0 ? null : Math.min(...times);
+  const at = db.get<{ at: string | null }>(sql`SELECT min(scheduled_for) AS at FROM (${SCHEDULED})`)?.at ?? null;
+  return at === null ? null : Date.parse(at);
 }
 
 /** The scheduled sends due at `now`, oldest first. */
 export function dueScheduledSends(db: TenantDb, now: Date): DueSend[] {
-  const at = now.toISOString();
-  const dueCampaigns = db
-    .select({ id: campaigns.id })
-    .from(campaigns)
-    .where(and(eq(campaigns.status, "scheduled"), lte(campaigns.scheduledFor, at)))
-    .orderBy(asc(campaigns.scheduledFor))
-    .all();
-  const dueNewsletters = db
-    .select({ id: newsletters.id })
-    .from(newsletters)
-    .where(and(eq(newsletters.status, "scheduled"), lte(newsletters.scheduledFor, at)))
-    .orderBy(asc(newsletters.scheduledFor))
-    .all();
-  return [...dueCampaigns.map(({ id }) => ({ kind: "campaign" as const, id })), ...dueNewsletters.map(({ id }) => ({ kind: "newsletter" as const, id }))];
+  return db.all<DueSend>(sql`SELECT kind, id FROM (${SCHEDULED}) WHERE scheduled_for <= ${now.toISOString()} ORDER BY scheduled_for, kind, id`);
 }
 
 export function sendgridConnected(db: TenantDb): boolean {
