@@ -219,7 +219,8 @@ export interface SurveySendInput {
   origin: string;
 }
 
-export interface SurveySendResult {
+/** What send_survey answers and list_survey_sends lists alike. */
+interface SurveySendFacts {
   survey_send_id: string;
   template_id: string;
   template_name: string;
@@ -227,10 +228,13 @@ export interface SurveySendResult {
   status_reason: string;
   job_id: string | null;
   recipients: number;
+  expires_at: string;
+}
+
+export interface SurveySendResult extends SurveySendFacts {
   accounts: number;
   /** Contacts left out: this template reached them too recently for its frequency. */
   skipped_recently_surveyed: number;
-  expires_at: string;
 }
 
 /**
@@ -527,19 +531,11 @@ export function surveyResults(db: TenantDb, options: { templateId?: string; from
 }
 
 /** One survey send as list_survey_sends shows it, with its answers so far. */
-export interface SurveySendSummary {
-  survey_send_id: string;
-  template_id: string;
-  template_name: string;
-  status: "sent" | "not_sent";
-  status_reason: string;
-  job_id: string | null;
+export interface SurveySendSummary extends SurveySendFacts {
   target: Json;
-  recipients: number;
   answered: number;
   /** Answered over recipients; null when nobody was sent it. */
   response_rate: number | null;
-  expires_at: string;
   created_by: string;
   created_at: string;
 }

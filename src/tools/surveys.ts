@@ -49,6 +49,18 @@ const frequency = z
   .enum(SURVEY_FREQUENCIES, { message: `frequency must be one of ${SURVEY_FREQUENCIES.join(", ")}` })
   .describe("Enforced by send_survey: one_time = a contact gets this template once; quarterly / monthly = at most once per 90 / 30 days. Nothing is sent on a schedule by itself");
 
+/** A survey send as send_survey answers it and list_survey_sends lists it. */
+const sendFacts = z.object({
+  survey_send_id: z.string(),
+  template_id: z.string(),
+  template_name: z.string(),
+  status: z.enum(["sent", "not_sent"]).describe("sent: handed to SendGrid; not_sent: recorded only (SendGrid not connected)"),
+  status_reason: z.string(),
+  job_id: z.string().nullable().describe("The integration job delivering it: get_integration_job shows its progress"),
+  recipients: z.number().int(),
+  expires_at: z.string(),
+});
+
 const templateOut = z.object({
   template_id: z.string(),
   name: z.string(),
@@ -140,17 +152,9 @@ export const sendSurveyTool = defineTool({
       expires_in_days: z.number().int("expires_in_days must be a whole number").min(1, "expires_in_days must be 1–365").max(365, "expires_in_days must be 1–365").default(DEFAULT_EXPIRY_DAYS),
     })
     .refine((value) => (value.client_ids === undefined) !== (value.segment_id === undefined), { message: "give either client_ids or segment_id (exactly one)", path: ["client_ids"] }),
-  output: z.object({
-    survey_send_id: z.string(),
-    template_id: z.string(),
-    template_name: z.string(),
-    status: z.enum(["sent", "not_sent"]).describe("sent: handed to SendGrid; not_sent: recorded only (SendGrid not connected)"),
-    status_reason: z.string(),
-    job_id: z.string().nullable().describe("The integration job delivering it: get_integration_job shows its progress"),
-    recipients: z.number().int(),
+  output: sendFacts.extend({
     accounts: z.number().int(),
     skipped_recently_surveyed: z.number().int().describe("Contacts left out because of the template's frequency"),
-    expires_at: z.string(),
   }),
   annotations: { ...WRITE, openWorldHint: true },
   scope: "cs:write",
@@ -275,18 +279,10 @@ export const listSurveySendsTool = defineTool({
   }),
   output: z.object({
     sends: z.array(
-      z.object({
-        survey_send_id: z.string(),
-        template_id: z.string(),
-        template_name: z.string(),
-        status: z.enum(["sent", "not_sent"]),
-        status_reason: z.string(),
-        job_id: z.string().nullable().describe("get_integration_job shows its progress"),
+      sendFacts.extend({
         target: z.unknown(),
-        recipients: z.number(),
         answered: z.number(),
         response_rate: z.number().nullable(),
-        expires_at: z.string(),
         created_by: z.string(),
         created_at: z.string(),
       }),
