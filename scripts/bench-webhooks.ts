@@ -21,6 +21,7 @@
 import autocannon from "autocannon";
 import { createHmac, generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { profileDuring } from "./lib/cpu-profile.ts";
+import { cpuSpent, descendantsCpu } from "./lib/process-cpu.ts";
 import { freePort, startLocalServer } from "./lib/local-server.ts";
 import { authorize, freshWorkspaceToken, registerOAuthClient } from "./lib/oauth-flow.ts";
 
@@ -39,20 +40,23 @@ interface RunResult {
   ok: number;
   errors: number;
   statuses: Record<string, number>;
+  /** Server CPU seconds per process during the run (null off Linux). */
+  cpu: Record<string, number> | null;
 }
 
-function summarize(result: autocannon.Result): RunResult {
+function summarize(result: autocannon.Result, cpu: Record<string, number> | null): RunResult {
   const statuses: Record<string, number> = {};
   for (const [code, count] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = (count as { count: number }).count;
   const ok = Object.entries(statuses)
     .filter(([code]) => code.startsWith("2"))
     .reduce((sum, [, count]) => sum + count, 0);
-  return { rps: result.requests.average, p99: result.latency.p99, ok, errors: result.errors + result.timeouts + result.non2xx, statuses };
+  return { rps: result.requests.average, p99: result.latency.p99, ok, errors: result.errors + result.timeouts + result.non2xx, statuses, cpu };
 }
 
 function run(options: autocannon.Options): Promise<RunResult> {
+  const before = descendantsCpu();
   return new Promise((resolve, reject) => {
-    autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options }, (error, result) => (error ? reject(error) : resolve(summarize(result))));
+    autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options }, (error, result) => (error ? reject(error) : resolve(summarize(result, cpuSpent(before, descendantsCpu())))));
   });
 }
 
@@ -186,6 +190,8 @@ async function main(): Promise<void> {
     const accepted = warmup.ok + zendeskRuns.reduce((sum, item) => sum + item.ok, 0) + sendgrid.ok * SENDGRID_BATCH;
 
     // Count what the tenant recorded once the queue has drained.
+    const drainCpuBefore = descendantsCpu();
+    const drainStarted = Date.now();
     const deadline = Date.now() + 180_000;
     let stored = { zendesk: 0, sendgrid: 0 };
     let previous = -1;
@@ -202,13 +208,20 @@ async function main(): Promise<void> {
       await new Promise((wait) => setTimeout(wait, 1_000));
     }
 
+    const drainCpu = cpuSpent(drainCpuBefore, descendantsCpu());
+    const drainSeconds = (Date.now() - drainStarted) / 1000;
+
     const ratio = zendeskRps / bareRps;
     console.log("");
     console.log(`zendesk deliveries:  ${zendeskRps.toFixed(0)} req/s (${zendeskRuns.map((item) => item.rps.toFixed(0)).join(", ")}), p99 ${Math.max(...zendeskRuns.map((item) => item.p99))} ms`);
     console.log(`bare route /livez:   ${bareRps.toFixed(0)} req/s (${bareRuns.map((item) => item.rps.toFixed(0)).join(", ")})`);
     console.log(`ratio:               ${ratio.toFixed(2)} (target ≥ ${TARGETS.ratio})`);
     console.log(`sendgrid:            ${sendgrid.rps.toFixed(0)} deliveries/s × ${SENDGRID_BATCH} = ${sendgridEventsPerS.toFixed(0)} events/s (target ≥ ${TARGETS.sendgridEventsPerS}), p99 ${sendgrid.p99} ms`);
-    console.log(`p99 (worst of runs): ${p99} ms (target < ${TARGETS.p99Ms})`);
+    console.log(`p99 (worst of runs): ${p99} ms (target < ${TARGETS.p99Ms}); bare p99 ${Math.max(...bareRuns.map((item) => item.p99))} ms`);
+    console.log(`server CPU per zendesk delivery: ${cpuPerRequest(zendeskRuns)}`);
+    console.log(`server CPU per bare request:     ${cpuPerRequest(bareRuns)}`);
+    console.log(`server CPU per sendgrid delivery: ${cpuPerRequest([sendgrid])}`);
+    console.log(`queue drain after the runs: ${drainSeconds.toFixed(0)} s, server CPU ${formatCpu(drainCpu)}`);
     console.log(`zendesk:  sent ${zendeskSent}, stored ${stored.zendesk}`);
     console.log(`sendgrid: sent ${sendgridSent} events, stored ${stored.sendgrid}`);
     console.log(`answered 2xx before the runs ended: ${accepted} events; lost or doubled: ${zendeskSent + sendgridSent - stored.zendesk - stored.sendgrid}`);
@@ -232,6 +245,25 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
+}
+
+/** Server CPU milliseconds per 2xx answer over some runs, per process: "12.3 ms (workerd(Worker) 9.1, …)". */
+function cpuPerRequest(runs: RunResult[]): string {
+  const ok = runs.reduce((sum, item) => sum + item.ok, 0);
+  const spent: Record<string, number> = {};
+  for (const item of runs) {
+    if (!item.cpu) return "n/a (needs /proc)";
+    for (const [label, seconds] of Object.entries(item.cpu)) spent[label] = (spent[label] ?? 0) + seconds;
+  }
+  if (ok === 0) return "n/a (no 2xx)";
+  const perRequest = (seconds: number) => ((seconds * 1000) / ok).toFixed(2);
+  const total = Object.values(spent).reduce((sum, seconds) => sum + seconds, 0);
+  return `${perRequest(total)} ms (${Object.entries(spent).map(([label, seconds]) => `${label} ${perRequest(seconds)}`).join(", ")})`;
+}
+
+function formatCpu(spent: Record<string, number> | null): string {
+  if (!spent) return "n/a";
+  return Object.entries(spent).map(([label, seconds]) => `${label} ${seconds.toFixed(2)} s`).join(", ") || "none";
 }
 
 main().catch((error: unknown) => {
