@@ -21,7 +21,8 @@ function refuse(status: number, message: string): Response {
 async function isRevocation(request: Request): Promise<boolean> {
   if (!(request.headers.get("Content-Type") ?? "").startsWith("application/x-www-form-urlencoded")) return false;
   try {
-    const form = new URLSearchParams(await request.text());
+    // Read as bytes: the runtime warns when .text() is called on a form body.
+    const form = new URLSearchParams(new TextDecoder().decode(await request.arrayBuffer()));
     return form.has("token") && !form.has("grant_type");
   } catch {
     return false;

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import { compiledOnce } from "./compiled";
 import { accountEvents, accounts, auditLog, settings } from "./tenant-schema";
 import type * as schema from "./tenant-schema";
 import type { ReadCache } from "./read-cache";
@@ -262,7 +263,7 @@ function checkContractDates(start: string, end: string): void {
 
 /**
  * The hottest reads (an account by id, its latest events, its event counts), compiled to SQL
- * once per database instead of on every call: building drizzle queries cost more than running them.
+ * once per database (src/db/compiled.ts) instead of on every call.
  */
 function compileHotReads(db: TenantDb) {
   return {
@@ -284,15 +285,8 @@ function compileHotReads(db: TenantDb) {
   };
 }
 
-const hotReadsByDb = new WeakMap<TenantDb, ReturnType<typeof compileHotReads>>();
-
 function hotReads(db: TenantDb): ReturnType<typeof compileHotReads> {
-  let reads = hotReadsByDb.get(db);
-  if (!reads) {
-    reads = compileHotReads(db);
-    hotReadsByDb.set(db, reads);
-  }
-  return reads;
+  return compiledOnce(db, compileHotReads);
 }
 
 export function getAccount(db: TenantDb, id: string, now = new Date()): Account | null {

@@ -3,6 +3,7 @@ import { decodePairCursor, encodePairCursor } from "./keyset-cursor";
 import { sla } from "../analytics";
 import { AnalyticsConfigError } from "../analytics/errors";
 import { AccountError, appendEvent, newId, requireAccount, type Json, type TenantDb } from "./accounts";
+import { compiledOnce } from "./compiled";
 import { createEscalation, type Escalation, type Severity } from "./escalations";
 import { accounts, contacts, escalations, feedback, settings, ticketComments, ticketEvents, tickets } from "./tenant-schema";
 
@@ -88,8 +89,38 @@ export function defaultSla(): SupportSla {
   return { targets, business_hours: null };
 }
 
+/** The lookups every ticket write makes, compiled once (src/db/compiled.ts). */
+function compileTicketReads(db: TenantDb) {
+  return {
+    setting: db.select({ value: settings.value }).from(settings).where(eq(settings.key, sql.placeholder("key"))).prepare(),
+    byId: db.select().from(tickets).where(eq(tickets.id, sql.placeholder("id"))).prepare(),
+    byExternalId: db.select().from(tickets).where(eq(tickets.externalId, sql.placeholder("externalId"))).prepare(),
+    lastEventAt: db
+      .select({ at: ticketEvents.at })
+      .from(ticketEvents)
+      .where(eq(ticketEvents.ticketId, sql.placeholder("ticketId")))
+      .orderBy(desc(ticketEvents.at))
+      .limit(1)
+      .prepare(),
+  };
+}
+
+function ticketReads(db: TenantDb): ReturnType<typeof compileTicketReads> {
+  return compiledOnce(db, compileTicketReads);
+}
+
+/** A ticket's row by our id, or undefined. */
+export function findTicket(db: TenantDb, id: string): TicketRow | undefined {
+  return ticketReads(db).byId.get({ id });
+}
+
+/** A ticket's row by its external id (`zendesk:<id>`), or undefined. */
+export function findTicketByExternalId(db: TenantDb, externalId: string): TicketRow | undefined {
+  return ticketReads(db).byExternalId.get({ externalId });
+}
+
 function readSetting<T>(db: TenantDb, key: string): T | null {
-  const row = db.select({ value: settings.value }).from(settings).where(eq(settings.key, key)).get();
+  const row = ticketReads(db).setting.get({ key });
   return row ? (JSON.parse(row.value) as T) : null;
 }
 
@@ -178,6 +209,8 @@ export function updateSupportSettings(db: TenantDb, changes: SupportSettingsChan
 
 type TicketRow = typeof tickets.$inferSelect;
 type EventRow = typeof ticketEvents.$inferSelect;
+/** What the SLA engine reads of a ticket event. */
+type ClockEvent = Pick<EventRow, "type" | "status" | "at">;
 
 export interface SlaClockView {
   state: sla.SlaState;
@@ -237,7 +270,7 @@ export interface TicketDetail extends Ticket {
   escalations: { escalation_id: string; severity: string; status: string; resolve_by: string }[];
 }
 
-function engineEvents(rows: readonly EventRow[]): sla.SlaTicketEvent[] {
+function engineEvents(rows: readonly ClockEvent[]): sla.SlaTicketEvent[] {
   const out: sla.SlaTicketEvent[] = [];
   for (const row of rows) {
     switch (row.type) {
@@ -277,7 +310,7 @@ function eventsOf(db: TenantDb, ticketIds: readonly string[]): Map<string, Event
 }
 
 /** The engine's report for a ticket at `now`, replayed from its stored events. */
-export function slaReport(row: Pick<TicketRow, "priority">, events: readonly EventRow[], config: sla.SlaConfig, now: Date): sla.TicketSlaReport {
+export function slaReport(row: Pick<TicketRow, "priority">, events: readonly ClockEvent[], config: sla.SlaConfig, now: Date): sla.TicketSlaReport {
   return sla.computeSlaClocks({ priority: row.priority, events: engineEvents(events) }, Math.max(now.getTime(), Date.parse(events[0]?.at ?? now.toISOString())), config);
 }
 
@@ -344,7 +377,7 @@ function toTicket(row: TicketRow, clientName: string | null, report: sla.TicketS
 }
 
 function requireTicket(db: TenantDb, id: string): TicketRow {
-  const row = db.select().from(tickets).where(eq(tickets.id, id)).get();
+  const row = findTicket(db, id);
   if (!row) throw new AccountError("not_found", `ticket_id: no ticket "${id}" in this workspace; list_tickets shows the ids.`);
   return row;
 }
@@ -395,8 +428,9 @@ function instant(value: string | undefined, field: string, now: Date, floor: str
   return new Date(ms);
 }
 
-function lastEventAt(db: TenantDb, ticketId: string): string | null {
-  return db.select({ at: ticketEvents.at }).from(ticketEvents).where(eq(ticketEvents.ticketId, ticketId)).orderBy(desc(ticketEvents.at)).limit(1).get()?.at ?? null;
+/** The time of a ticket's latest lifecycle event, or null. */
+export function lastEventAt(db: TenantDb, ticketId: string): string | null {
+  return ticketReads(db).lastEventAt.get({ ticketId })?.at ?? null;
 }
 
 function addEvent(db: TenantDb, ticketId: string, type: EventRow["type"], status: Status, at: Date, actor: string, details: { [key: string]: Json } = {}): void {
@@ -459,8 +493,7 @@ export interface Routing {
 }
 
 /** The candidates for a category (its rule, else the default agents); the one with the fewest open tickets wins, ties by list order. */
-export function routeTicket(db: TenantDb, category: string): Routing {
-  const { routing } = supportSettings(db);
+export function routeTicket(db: TenantDb, category: string, routing = supportSettings(db).routing): Routing {
   const rule = routing.rules.find((r) => r.category === category.toLowerCase());
   const agents = rule?.agents ?? routing.default_agents;
   const load = openLoad(db, agents);
@@ -491,8 +524,12 @@ function ticketEvent(db: TenantDb, row: Pick<TicketRow, "accountId" | "id" | "su
   appendEvent(db, row.accountId, actor, { event_type: "support", title, description, impact, metadata: { ticket_id: row.id, priority: row.priority, ...metadata }, occurred_at: at.toISOString() }, now);
 }
 
-/** Opens a ticket with its SLA clocks, routing and timeline entry; the detail is left to createTicket. */
-export function openTicket(db: TenantDb, input: NewTicket, actor: string, now = new Date()): { ticketId: string; routing: Routing | null } {
+/**
+ * Opens a ticket with its SLA clocks, routing and timeline entry; the detail is left to
+ * createTicket. Webhooks open tickets in bulk, so the clocks are computed from the one
+ * "created" event in memory and the row comes back from its insert, not from re-reads.
+ */
+export function openTicket(db: TenantDb, input: NewTicket, actor: string, now = new Date()): { ticketId: string; row: TicketRow; routing: Routing | null } {
   const account = requireAccount(db, input.client_id, now);
   const openedAt = instant(input.opened_at, "opened_at", now);
   if (input.requester_contact_id) {
@@ -501,14 +538,18 @@ export function openTicket(db: TenantDb, input: NewTicket, actor: string, now = 
     if (contact.accountId !== account.client_id) throw new AccountError("invalid", `requester_contact_id: contact "${input.requester_contact_id}" belongs to another account, not ${account.client_id}.`);
   }
   if (input.external_id) {
-    const existing = db.select({ id: tickets.id }).from(tickets).where(eq(tickets.externalId, input.external_id)).get();
+    const existing = findTicketByExternalId(db, input.external_id);
     if (existing) throw new AccountError("conflict", `external_id: ticket "${existing.id}" already has external_id "${input.external_id}".`);
   }
   const category = input.category.trim().toLowerCase();
-  const routing = input.assignee === undefined ? routeTicket(db, category) : null;
+  const support = supportSettings(db);
+  const routing = input.assignee === undefined ? routeTicket(db, category, support.routing) : null;
+  const assignee = input.assignee ?? routing?.assignee ?? null;
   const id = newId("tkt");
   const at = openedAt.toISOString();
-  db.insert(tickets)
+  const report = slaReport({ priority: input.priority }, [{ type: "created", status: "new", at }], engineConfig(support.sla), now);
+  const row = db
+    .insert(tickets)
     .values({
       id,
       accountId: account.client_id,
@@ -518,17 +559,18 @@ export function openTicket(db: TenantDb, input: NewTicket, actor: string, now = 
       priority: input.priority,
       status: "new",
       category,
-      assignee: input.assignee ?? routing?.assignee ?? null,
+      assignee,
       requesterContactId: input.requester_contact_id ?? null,
       openedAt: at,
-      slaBreached: false,
+      firstResponseDueAt: report.firstResponse.dueAt,
+      resolutionDueAt: report.resolution.dueAt,
+      slaBreached: report.firstResponse.state === "breached" || report.resolution.state === "breached",
       source: input.source ?? "manual",
       updatedAt: now.toISOString(),
     })
-    .run();
-  addEvent(db, id, "created", "new", openedAt, actor, { priority: input.priority, category, assignee: input.assignee ?? routing?.assignee ?? null });
-  refreshSla(db, id, now);
-  const row = requireTicket(db, id);
+    .returning()
+    .get();
+  addEvent(db, id, "created", "new", openedAt, actor, { priority: input.priority, category, assignee });
   ticketEvent(
     db,
     row,
@@ -540,7 +582,7 @@ export function openTicket(db: TenantDb, input: NewTicket, actor: string, now = 
     { category, assignee: row.assignee },
     now,
   );
-  return { ticketId: id, routing };
+  return { ticketId: id, row, routing };
 }
 
 /** Opens a ticket and answers with its whole detail (what the create_ticket tool shows). */

@@ -1,9 +1,10 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { zendeskEventData, type ZendeskEventData } from "../../integrations/zendesk/webhook";
 import type { InboundEvent } from "../../integrations/provider";
 import { AccountError, appendEvent, type TenantDb } from "../accounts";
-import { accounts, contacts, integrationLinks, ticketEvents, tickets } from "../tenant-schema";
-import { addComment, closeTicket, openTicket, reopenTicket, resolveTicket, updateTicket, type Priority, type Status } from "../tickets";
+import { accounts, contacts, integrationLinks, tickets } from "../tenant-schema";
+import { compiledOnce } from "../compiled";
+import { addComment, closeTicket, findTicket, findTicketByExternalId, lastEventAt, openTicket, reopenTicket, resolveTicket, updateTicket, type Priority, type Status } from "../tickets";
 import type { InboundEffect } from "./index";
 
 /**
@@ -32,17 +33,20 @@ export function externalIdOf(zendeskTicketId: string): string {
 }
 
 function ticketOf(tx: TenantDb, zendeskId: string): TicketRow | undefined {
-  return tx.select().from(tickets).where(eq(tickets.externalId, externalIdOf(zendeskId))).get();
+  return findTicketByExternalId(tx, externalIdOf(zendeskId));
+}
+
+function compileLinkLookup(db: TenantDb) {
+  return db
+    .select({ accountId: integrationLinks.accountId, contactId: integrationLinks.contactId })
+    .from(integrationLinks)
+    .where(and(eq(integrationLinks.provider, "zendesk"), eq(integrationLinks.kind, sql.placeholder("kind")), eq(integrationLinks.externalId, sql.placeholder("externalId"))))
+    .prepare();
 }
 
 function linked(tx: TenantDb, kind: string, externalId: string | null): { accountId: string | null; contactId: string | null } | null {
   if (!externalId) return null;
-  const row = tx
-    .select({ accountId: integrationLinks.accountId, contactId: integrationLinks.contactId })
-    .from(integrationLinks)
-    .where(and(eq(integrationLinks.provider, "zendesk"), eq(integrationLinks.kind, kind), eq(integrationLinks.externalId, externalId)))
-    .get();
-  return row ?? null;
+  return compiledOnce(tx, compileLinkLookup).get({ kind, externalId }) ?? null;
 }
 
 /** The account (and requester contact, when known) a Zendesk ticket belongs to, or null. */
@@ -80,7 +84,7 @@ export function placeTicket(tx: TenantDb, ticket: ZTicket): { accountId: string;
 
 /** A time for the ticket's next event: Zendesk's, but never before its last event nor after now. */
 function eventTime(tx: TenantDb, ticketId: string, occurredAt: string, now: Date): string {
-  const last = tx.select({ at: ticketEvents.at }).from(ticketEvents).where(eq(ticketEvents.ticketId, ticketId)).orderBy(desc(ticketEvents.at)).limit(1).get()?.at;
+  const last = lastEventAt(tx, ticketId);
   let ms = Date.parse(occurredAt);
   if (!Number.isFinite(ms) || ms > now.getTime()) ms = now.getTime();
   if (last && ms < Date.parse(last)) ms = Date.parse(last);
@@ -98,31 +102,36 @@ function note(tx: TenantDb, row: TicketRow, zendeskId: string, title: string, de
 }
 
 function reread(tx: TenantDb, id: string): TicketRow {
-  const row = tx.select().from(tickets).where(eq(tickets.id, id)).get();
+  const row = findTicket(tx, id);
   if (!row) throw new AccountError("not_found", `ticket "${id}" disappeared while applying a Zendesk event.`);
   return row;
 }
 
-/** Moves our ticket to Zendesk's status through the lifecycle; returns what changed, in words. */
-function moveTo(tx: TenantDb, row: TicketRow, target: Status, at: string, now: Date): string | null {
+/**
+ * Moves our ticket to Zendesk's status through the lifecycle; returns what changed, in words.
+ * `at` is asked for only when something moves (it reads the ticket's last event time).
+ */
+function moveTo(tx: TenantDb, row: TicketRow, target: Status, at: () => string, now: Date): string | null {
   const from = row.status;
   if (from === target || target === "new") return null;
   const done = from === "solved" || from === "closed";
   if (target === "solved") {
     if (from === "closed") return null;
-    resolveTicket(tx, row.id, "Solved in Zendesk.", ACTOR, at, now);
+    resolveTicket(tx, row.id, "Solved in Zendesk.", ACTOR, at(), now);
     return `${from} → solved`;
   }
   if (target === "closed") {
-    if (from !== "solved") resolveTicket(tx, row.id, "Solved in Zendesk.", ACTOR, at, now);
-    closeTicket(tx, row.id, ACTOR, at, now);
+    const when = at();
+    if (from !== "solved") resolveTicket(tx, row.id, "Solved in Zendesk.", ACTOR, when, now);
+    closeTicket(tx, row.id, ACTOR, when, now);
     return `${from} → closed`;
   }
+  const when = at();
   if (done) {
-    reopenTicket(tx, row.id, "Reopened in Zendesk.", ACTOR, at, now);
+    reopenTicket(tx, row.id, "Reopened in Zendesk.", ACTOR, when, now);
     if (target === "open") return `${from} → open`;
   }
-  updateTicket(tx, row.id, { status: target, at }, ACTOR, now);
+  updateTicket(tx, row.id, { status: target, at: when }, ACTOR, now);
   return `${from} → ${target}`;
 }
 
@@ -131,7 +140,7 @@ function open(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, place: 
   const createdMs = z.created_at ? Date.parse(z.created_at) : Number.NaN;
   const openedAt = new Date(Math.min(Number.isFinite(createdMs) ? createdMs : Date.parse(event.occurredAt) || now.getTime(), now.getTime())).toISOString();
   // The webhook needs the row, not the tool's full detail (comments, history, escalations).
-  const { ticketId } = openTicket(
+  const { row } = openTicket(
     tx,
     {
       client_id: place.accountId,
@@ -148,7 +157,7 @@ function open(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, place: 
     ACTOR,
     now,
   );
-  return reread(tx, ticketId);
+  return row;
 }
 
 type Placement = { accountId: string; contactId: string | null; via: string };
@@ -160,7 +169,7 @@ function apply(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, now: D
   const effects = touched.effects;
   if (!row && z.external_id) {
     // A ticket we pushed to Zendesk (push_ticket_to_zendesk) comes back with our id as its external_id: link, do not copy.
-    const ours = tx.select().from(tickets).where(eq(tickets.id, z.external_id)).get();
+    const ours = findTicket(tx, z.external_id);
     if (ours && ours.externalId === null) {
       tx.update(tickets).set({ externalId: externalIdOf(z.id), updatedAt: now.toISOString() }).where(eq(tickets.id, ours.id)).run();
       row = reread(tx, ours.id);
@@ -180,34 +189,36 @@ function apply(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, now: D
   }
   touched.accountId = row.accountId;
   const ticketId = row.id;
+  // `current` is the ticket as it stands; it is re-read only after a change was written.
+  let current = row;
   const at = () => eventTime(tx, ticketId, event.occurredAt, now);
 
   // Status: the change's new value, else the snapshot's (trigger payloads, or a ticket just opened).
   const statusWord = data.change?.field === "status" ? data.change.current : z.status;
   const status = statusWord ? STATUS[statusWord] : undefined;
   if (status) {
-    const when = at();
-    const moved = moveTo(tx, reread(tx, ticketId), status, when, now);
+    let when: string | undefined;
+    const moved = moveTo(tx, current, status, () => (when ??= at()), now);
     if (moved) {
       effects.push(`status ${moved}`);
-      if (status !== "solved") note(tx, reread(tx, ticketId), z.id, `status ${moved}`, `Ticket ${ticketId} moved in Zendesk.`, when, event.id, status === "closed" ? "positive" : "neutral", now);
+      if (status !== "solved") note(tx, current, z.id, `status ${moved}`, `Ticket ${ticketId} moved in Zendesk.`, when ?? at(), event.id, status === "closed" ? "positive" : "neutral", now);
+      current = reread(tx, ticketId);
     }
   }
 
   // Priority: only on an open ticket (a solved one keeps the priority it was solved at).
   const priorityWord = data.change?.field === "priority" ? data.change.current : z.priority;
   const priority = priorityWord ? PRIORITY[priorityWord] : undefined;
-  const current = reread(tx, ticketId);
   if (priority && priority !== current.priority && current.status !== "solved" && current.status !== "closed") {
     const when = at();
     updateTicket(tx, ticketId, { priority, at: when }, ACTOR, now);
     effects.push(`priority ${current.priority} → ${priority}`);
     note(tx, current, z.id, `priority ${current.priority} → ${priority}`, `Re-prioritized in Zendesk; SLA clocks re-targeted.`, when, event.id, priority < current.priority ? "negative" : "neutral", now);
+    current = reread(tx, ticketId);
   }
 
   if (data.comment) {
-    const latest = reread(tx, ticketId);
-    if (latest.status === "closed") {
+    if (current.status === "closed") {
       effects.push("comment not added: the ticket is closed");
     } else {
       const when = at();
@@ -221,7 +232,7 @@ function apply(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, now: D
       );
       const who = data.comment.by_agent || internal ? "agent" : "customer";
       effects.push(`${internal ? "internal note" : `${who} reply`} added${result.first_response ? " (first response)" : ""}`);
-      note(tx, latest, z.id, internal ? "internal note" : `${who} reply`, data.comment.body.slice(0, 200), when, event.id, "neutral", now);
+      note(tx, current, z.id, internal ? "internal note" : `${who} reply`, data.comment.body.slice(0, 200), when, event.id, "neutral", now);
     }
   }
 
