@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { hmacKeyCache } from "./key-cache";
 import { timingSafeEqual } from "./passwords";
 
 /**
@@ -11,11 +12,10 @@ import { timingSafeEqual } from "./passwords";
 const CSRF_COOKIE = "cs_csrf";
 export const CSRF_FIELD = "csrf_token";
 
+const macKey = hmacKeyCache("SHA-256");
+
 async function sign(secret: string, value: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`csrf:${value}`));
+  const mac = await crypto.subtle.sign("HMAC", await macKey(secret), new TextEncoder().encode(`csrf:${value}`));
   return btoa(String.fromCharCode(...new Uint8Array(mac)));
 }
 

@@ -196,7 +196,7 @@ export const HEALTH_RECOMPUTED_AT_KEY = "health_recomputed_at";
 
 /** When the tenant's last full health recompute ran (null before the first). */
 export function healthRecomputedAt(db: TenantDb): string | null {
-  return hotReads(db).healthRecomputedAt.get()?.value ?? null;
+  return hotQueries(db).healthRecomputedAt.get()?.value ?? null;
 }
 
 /** An account's score time: its own, or the last full recompute's if that is later (see HEALTH_RECOMPUTED_AT_KEY). */
@@ -262,10 +262,10 @@ function checkContractDates(start: string, end: string): void {
 }
 
 /**
- * The hottest reads (an account by id, its latest events, its event counts), compiled to SQL
+ * The hottest reads (an account by id, its latest events, its event counts) and the timeline append, compiled to SQL
  * once per database (src/db/compiled.ts) instead of on every call.
  */
-function compileHotReads(db: TenantDb) {
+function compileHotQueries(db: TenantDb) {
   return {
     accountById: db.select().from(accounts).where(eq(accounts.id, sql.placeholder("id"))).prepare(),
     latestEvents: db
@@ -282,15 +282,30 @@ function compileHotReads(db: TenantDb) {
       .groupBy(accountEvents.eventType)
       .prepare(),
     healthRecomputedAt: db.select({ value: settings.value }).from(settings).where(eq(settings.key, HEALTH_RECOMPUTED_AT_KEY)).prepare(),
+    // Every write appends to a timeline.
+    appendEvent: db
+      .insert(accountEvents)
+      .values({
+        id: sql.placeholder("id"),
+        accountId: sql.placeholder("accountId"),
+        occurredAt: sql.placeholder("occurredAt"),
+        eventType: sql.placeholder("eventType"),
+        title: sql.placeholder("title"),
+        description: sql.placeholder("description"),
+        impact: sql.placeholder("impact"),
+        actor: sql.placeholder("actor"),
+        metadata: sql.placeholder("metadata"),
+      })
+      .prepare(),
   };
 }
 
-function hotReads(db: TenantDb): ReturnType<typeof compileHotReads> {
-  return compiledOnce(db, compileHotReads);
+function hotQueries(db: TenantDb): ReturnType<typeof compileHotQueries> {
+  return compiledOnce(db, compileHotQueries);
 }
 
 export function getAccount(db: TenantDb, id: string, now = new Date()): Account | null {
-  const row = hotReads(db).accountById.get({ id });
+  const row = hotQueries(db).accountById.get({ id });
   return row ? toAccount(row, now, healthRecomputedAt(db)) : null;
 }
 
@@ -312,7 +327,7 @@ export function appendEvent(db: TenantDb, accountId: string, actor: string, even
     actor,
     metadata: JSON.stringify(event.metadata ?? {}),
   };
-  db.insert(accountEvents).values(row).run();
+  hotQueries(db).appendEvent.run(row);
   return toEvent(row);
 }
 
@@ -705,7 +720,7 @@ function nextDay(date: string): string {
 
 /** An account's latest events and its event counts by type, from the precompiled reads. */
 export function recentTimeline(db: TenantDb, accountId: string, limit: number): Timeline {
-  const reads = hotReads(db);
+  const reads = hotQueries(db);
   const rows = reads.latestEvents.all({ accountId, limit: limit + 1 });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
@@ -748,7 +763,7 @@ export function redactSecrets(value: unknown): unknown {
   return value;
 }
 
-/** The audit insert compiled once per database (every tool call writes one; see compileHotReads). */
+/** The audit insert compiled once per database (every tool call writes one; see compileHotQueries). */
 function compileAuditInsert(db: TenantDb) {
   return db
     .insert(auditLog)

@@ -89,8 +89,8 @@ export function defaultSla(): SupportSla {
   return { targets, business_hours: null };
 }
 
-/** The lookups every ticket write makes, compiled once (src/db/compiled.ts). */
-function compileTicketReads(db: TenantDb) {
+/** The lookups and the history append every ticket write makes, compiled once (src/db/compiled.ts). */
+function compileTicketQueries(db: TenantDb) {
   return {
     setting: db.select({ value: settings.value }).from(settings).where(eq(settings.key, sql.placeholder("key"))).prepare(),
     byId: db.select().from(tickets).where(eq(tickets.id, sql.placeholder("id"))).prepare(),
@@ -102,25 +102,36 @@ function compileTicketReads(db: TenantDb) {
       .orderBy(desc(ticketEvents.at))
       .limit(1)
       .prepare(),
+    addEvent: db
+      .insert(ticketEvents)
+      .values({
+        ticketId: sql.placeholder("ticketId"),
+        type: sql.placeholder("type"),
+        status: sql.placeholder("status"),
+        details: sql.placeholder("details"),
+        actor: sql.placeholder("actor"),
+        at: sql.placeholder("at"),
+      })
+      .prepare(),
   };
 }
 
-function ticketReads(db: TenantDb): ReturnType<typeof compileTicketReads> {
-  return compiledOnce(db, compileTicketReads);
+function ticketQueries(db: TenantDb): ReturnType<typeof compileTicketQueries> {
+  return compiledOnce(db, compileTicketQueries);
 }
 
 /** A ticket's row by our id, or undefined. */
 export function findTicket(db: TenantDb, id: string): TicketRow | undefined {
-  return ticketReads(db).byId.get({ id });
+  return ticketQueries(db).byId.get({ id });
 }
 
 /** A ticket's row by its external id (`zendesk:<id>`), or undefined. */
 export function findTicketByExternalId(db: TenantDb, externalId: string): TicketRow | undefined {
-  return ticketReads(db).byExternalId.get({ externalId });
+  return ticketQueries(db).byExternalId.get({ externalId });
 }
 
 function readSetting<T>(db: TenantDb, key: string): T | null {
-  const row = ticketReads(db).setting.get({ key });
+  const row = ticketQueries(db).setting.get({ key });
   return row ? (JSON.parse(row.value) as T) : null;
 }
 
@@ -430,11 +441,11 @@ function instant(value: string | undefined, field: string, now: Date, floor: str
 
 /** The time of a ticket's latest lifecycle event, or null. */
 export function lastEventAt(db: TenantDb, ticketId: string): string | null {
-  return ticketReads(db).lastEventAt.get({ ticketId })?.at ?? null;
+  return ticketQueries(db).lastEventAt.get({ ticketId })?.at ?? null;
 }
 
 function addEvent(db: TenantDb, ticketId: string, type: EventRow["type"], status: Status, at: Date, actor: string, details: { [key: string]: Json } = {}): void {
-  db.insert(ticketEvents).values({ ticketId, type, status, details: JSON.stringify(details), actor, at: at.toISOString() }).run();
+  ticketQueries(db).addEvent.run({ ticketId, type, status, details: JSON.stringify(details), actor, at: at.toISOString() });
 }
 
 /** Re-derives the stored due times and breach flag (what the health engine reads) from the engine at `now`. */

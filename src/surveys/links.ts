@@ -1,3 +1,5 @@
+import { hmacKeyCache } from "../auth/key-cache";
+
 /**
  * Survey links: `<origin>/survey/<tenant id>.<43 characters>`. The second part is an
  * HMAC-SHA-256 of the recipient's id under the ENCRYPTION_KEY secret, computed when the email is
@@ -13,16 +15,7 @@ function toBase64Url(bytes: Uint8Array): string {
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function macKey(rootKey: string): Promise<CryptoKey> {
-  let key = keys.get(rootKey);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(rootKey), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    keys.set(rootKey, key);
-  }
-  return key;
-}
+const macKey = hmacKeyCache("SHA-256");
 
 /** The token of one recipient's link. */
 export async function surveyToken(rootKey: string, tenantId: string, recipientId: string): Promise<string> {

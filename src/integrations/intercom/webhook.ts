@@ -1,3 +1,4 @@
+import { hmacKeyCache } from "../../auth/key-cache";
 import { timingSafeEqual } from "../../auth/passwords";
 import type { Json } from "../../db/accounts";
 import type { ConnectionFields, InboundEvent, WebhookRequest, WebhookVerification } from "../provider";
@@ -23,9 +24,11 @@ function hexToBytes(hex: string): Uint8Array {
 /** Compares two byte strings in time that depends only on their length (the project's one compare). */
 export const constantTimeEqual = timingSafeEqual;
 
+const signingKey = hmacKeyCache("SHA-1");
+
 /** HMAC-SHA1 of the body under the secret (what Intercom puts after "sha1="). */
 export async function intercomSignature(secret: string, body: Uint8Array): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
+  const key = await signingKey(secret);
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, new Uint8Array(body)));
 }
 

@@ -1,3 +1,4 @@
+import { keyCache } from "../../auth/key-cache";
 import type { Json } from "../../db/accounts";
 import type { ConnectionFields, InboundEvent, WebhookRequest, WebhookVerification } from "../provider";
 import { decodeBase64, normalizePublicKey, publicKeyProblem } from "./connection";
@@ -46,20 +47,9 @@ export function derToRaw(der: Uint8Array): Uint8Array<ArrayBuffer> | null {
   return offset === der.length ? out : null;
 }
 
-const importedKeys = new Map<string, Promise<CryptoKey>>();
-
-function verificationKey(publicKey: string): Promise<CryptoKey> {
-  let key = importedKeys.get(publicKey);
-  if (!key) {
-    const bytes = decodeBase64(publicKey) ?? new Uint8Array(0);
-    key = crypto.subtle.importKey("spki", bytes, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
-    // A key that failed to import is not kept.
-    key.catch(() => importedKeys.delete(publicKey));
-    if (importedKeys.size > 500) importedKeys.clear();
-    importedKeys.set(publicKey, key);
-  }
-  return key;
-}
+const verificationKey = keyCache((publicKey) =>
+  crypto.subtle.importKey("spki", decodeBase64(publicKey) ?? new Uint8Array(0), { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]),
+);
 
 function refuse(status: 400 | 401 | 403, reason: string): WebhookVerification {
   return { ok: false, status, reason };

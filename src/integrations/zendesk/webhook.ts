@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Json } from "../../db/accounts";
+import { hmacKeyCache } from "../../auth/key-cache";
 import type { ConnectionFields, InboundEvent, WebhookRequest, WebhookVerification } from "../provider";
 
 /**
@@ -145,9 +146,11 @@ function decodeSignature(value: string): Uint8Array<ArrayBuffer> | null {
   return bytes.length === 32 ? bytes : null;
 }
 
+const signingKey = hmacKeyCache("SHA-256");
+
 /** base64(HMAC-SHA256(secret, timestamp + body)): what Zendesk sends (and what tests sign with). */
 export async function signWebhook(secret: string, timestamp: string, body: Uint8Array | string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await signingKey(secret);
   const signature = new Uint8Array(await crypto.subtle.sign("HMAC", key, signedContent(timestamp, typeof body === "string" ? new TextEncoder().encode(body) : body)));
   let binary = "";
   for (const byte of signature) binary += String.fromCharCode(byte);
@@ -178,7 +181,7 @@ export async function verifyWebhook(connection: ConnectionFields, request: Webho
   }
   const signature = decodeSignature(signatureHeader);
   if (!signature) return refuse(401, `${SIGNATURE_HEADER} is not the base64 of an HMAC-SHA256 (44 characters).`);
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  const key = await signingKey(secret);
   const valid = await crypto.subtle.verify("HMAC", key, signature, signedContent(timestampHeader, request.body));
   if (!valid) return refuse(401, `${SIGNATURE_HEADER} does not match the body: check that webhook_signing_secret is this webhook's signing secret.`);
 
