@@ -87,10 +87,12 @@ export const mcpHandler = {
     } catch {
       parsedBody = undefined;
     }
-    const replay = new Request(request, { body: parsedBody === undefined ? text : null });
-    if (parsedBody === undefined) return handler(replay, env, ctx);
+    // Not JSON: the SDK reads the text again and answers -32700 itself.
+    if (parsedBody === undefined) return handler(new Request(request, { body: text }), env, ctx);
+    // Parsed: the SDK takes the body from parsedBody and never reads the request's own, so the
+    // request goes on as it is (building a copy of it cost more than the rest of this handler).
     const tool = calledTool(parsedBody);
-    if (tool !== undefined) calledTools.set(replay, tool);
-    return handler.fetch(replay, { authInfo: authInfoOf(ctx), parsedBody });
+    if (tool !== undefined) calledTools.set(request, tool);
+    return handler.fetch(request, { authInfo: authInfoOf(ctx), parsedBody });
   },
 };
