@@ -32,8 +32,9 @@ const SCENARIO_TIMEOUT_MS = 120_000;
 
 /**
  * Every server scenario the installed suite knows, with the decision for this server. The
- * server declares `tools` only and serves statelessly, so scenarios for undeclared
- * capabilities, or that need the suite's own fixture tools (test_*), do not apply. A
+ * server declares tools, resources, prompts and completions and serves statelessly, so
+ * scenarios for undeclared capabilities (logging, subscriptions), or that need the suite's own
+ * fixtures (test_* tools and prompts, test:// resources), do not apply. A
  * scenario missing from this table (a newer suite) fails the run until it is classified.
  */
 type Decision = { run: true; why: string } | { run: false; why: string };
@@ -48,7 +49,7 @@ const SCENARIOS: Record<string, Decision> = {
   "dns-rebinding-protection": { run: true, why: "local server: foreign Host/Origin must be refused, loopback accepted" },
 
   "logging-set-level": { run: false, why: "logging capability not declared (server answers -32601)" },
-  "completion-complete": { run: false, why: "completions capability not declared; also needs the fixture prompt `test_prompt_with_arguments`" },
+  "completion-complete": { run: false, why: "needs the suite's fixture prompt `test_prompt_with_arguments` (client_id completion is covered by tests/mcp-resources.test.ts)" },
   "tools-call-simple-text": { run: false, why: FIXTURE("test_simple_text", "covered on list_clients by the supplementary checks") },
   "tools-call-image": { run: false, why: FIXTURE("test_image_content", "no tool returns images") },
   "tools-call-audio": { run: false, why: FIXTURE("test_audio_content", "no tool returns audio") },
@@ -70,17 +71,17 @@ const SCENARIOS: Record<string, Decision> = {
     run: false,
     why: "needs an Mcp-Session-Id: against a stateless endpoint it stops with a WARNING before sending a single concurrent request",
   },
-  "resources-list": { run: false, why: "resources capability not declared" },
-  "resources-read-text": { run: false, why: "resources capability not declared" },
-  "resources-read-binary": { run: false, why: "resources capability not declared" },
-  "resources-templates-read": { run: false, why: "resources capability not declared" },
-  "resources-subscribe": { run: false, why: "resources capability not declared (subscriptions also need a session)" },
-  "resources-unsubscribe": { run: false, why: "resources capability not declared (subscriptions also need a session)" },
-  "prompts-list": { run: false, why: "prompts capability not declared" },
-  "prompts-get-simple": { run: false, why: "prompts capability not declared" },
-  "prompts-get-with-args": { run: false, why: "prompts capability not declared" },
-  "prompts-get-embedded-resource": { run: false, why: "prompts capability not declared" },
-  "prompts-get-with-image": { run: false, why: "prompts capability not declared" },
+  "resources-list": { run: true, why: "resources capability is declared (accounts and the portfolio as resources)" },
+  "prompts-list": { run: true, why: "prompts capability is declared (churn review and the other CS prompts)" },
+  "resources-read-text": { run: false, why: "needs the suite's fixture resource `test://static-text`; the product ships no test resources (reading is covered by tests/mcp-resources.test.ts)" },
+  "resources-read-binary": { run: false, why: "needs the suite's fixture resource `test://static-binary`; the product has no binary resources" },
+  "resources-templates-read": { run: false, why: "needs the suite's fixture template `test://template/{id}/data`; the product's templates are cs://accounts/{client_id}/…" },
+  "resources-subscribe": { run: false, why: "resources.subscribe is not declared: subscriptions need a session, which a stateless endpoint has not" },
+  "resources-unsubscribe": { run: false, why: "resources.subscribe is not declared: subscriptions need a session, which a stateless endpoint has not" },
+  "prompts-get-simple": { run: false, why: "needs the suite's fixture prompt `test_simple_prompt`; the product ships no test prompts (prompts/get is covered by tests/mcp-resources.test.ts)" },
+  "prompts-get-with-args": { run: false, why: "needs the suite's fixture prompt `test_prompt_with_arguments`" },
+  "prompts-get-embedded-resource": { run: false, why: "needs the suite's fixture prompt `test_prompt_with_embedded_resource`" },
+  "prompts-get-with-image": { run: false, why: "needs the suite's fixture prompt `test_prompt_with_image`; no prompt returns images" },
 };
 
 type Status = "SUCCESS" | "FAILURE" | "WARNING" | "INFO" | "SKIPPED";
