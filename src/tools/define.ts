@@ -85,7 +85,10 @@ export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
       const field = issue.path.length ? issue.path.join(".") : "input";
-      return `${field}: ${issue.message}`;
+      // Many messages are written to name their field already ("api_key: is not…"): say it once.
+      const last = issue.path.at(-1);
+      const message = typeof last === "string" && issue.message.startsWith(`${last}: `) ? issue.message.slice(last.length + 2) : issue.message;
+      return `${field}: ${message}`;
     })
     .join("; ");
 }

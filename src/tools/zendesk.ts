@@ -21,9 +21,9 @@ async function zendeskConnection(context: ToolContext) {
 }
 
 const organizationId = z
-  .number({ error: "organization_id: expected the Zendesk organization's number (Admin Center → People → Organizations, in its URL)." })
-  .int("organization_id: a whole number")
-  .positive("organization_id: a positive number")
+  .number({ error: "expected the Zendesk organization's number (Admin Center → People → Organizations, in its URL)." })
+  .int("a whole number")
+  .positive("a positive number")
   .describe("The Zendesk organization's id");
 
 export const linkZendeskOrganizationTool = defineTool({
