@@ -778,15 +778,8 @@ function compileAuditInsert(db: TenantDb) {
     .prepare();
 }
 
-const auditInsertByDb = new WeakMap<TenantDb, ReturnType<typeof compileAuditInsert>>();
-
 export function recordAudit(db: TenantDb, entry: AuditEntry, now = new Date()): void {
-  let insert = auditInsertByDb.get(db);
-  if (!insert) {
-    insert = compileAuditInsert(db);
-    auditInsertByDb.set(db, insert);
-  }
-  insert.run({
+  compiledOnce(db, compileAuditInsert).run({
     occurredAt: now.toISOString(),
     userId: entry.userId,
     via: entry.via,
