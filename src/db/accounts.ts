@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
-import { compiledOnce } from "./compiled";
+import { compiledOnce, placeholders } from "./compiled";
 import { accountEvents, accounts, auditLog, settings } from "./tenant-schema";
 import type * as schema from "./tenant-schema";
 import type { ReadCache } from "./read-cache";
@@ -285,17 +285,7 @@ function compileHotQueries(db: TenantDb) {
     // Every write appends to a timeline.
     appendEvent: db
       .insert(accountEvents)
-      .values({
-        id: sql.placeholder("id"),
-        accountId: sql.placeholder("accountId"),
-        occurredAt: sql.placeholder("occurredAt"),
-        eventType: sql.placeholder("eventType"),
-        title: sql.placeholder("title"),
-        description: sql.placeholder("description"),
-        impact: sql.placeholder("impact"),
-        actor: sql.placeholder("actor"),
-        metadata: sql.placeholder("metadata"),
-      })
+      .values(placeholders("id", "accountId", "occurredAt", "eventType", "title", "description", "impact", "actor", "metadata"))
       .prepare(),
   };
 }
@@ -767,14 +757,7 @@ export function redactSecrets(value: unknown): unknown {
 function compileAuditInsert(db: TenantDb) {
   return db
     .insert(auditLog)
-    .values({
-      occurredAt: sql.placeholder("occurredAt"),
-      userId: sql.placeholder("userId"),
-      via: sql.placeholder("via"),
-      action: sql.placeholder("action"),
-      targetId: sql.placeholder("targetId"),
-      details: sql.placeholder("details"),
-    })
+    .values(placeholders("occurredAt", "userId", "via", "action", "targetId", "details"))
     .prepare();
 }
 

@@ -1,3 +1,4 @@
+import { sql, type Placeholder } from "drizzle-orm";
 import type { TenantDb } from "./accounts";
 
 /**
@@ -20,4 +21,9 @@ export function compiledOnce<T>(db: TenantDb, compile: (db: TenantDb) => T): T {
   }
   if (!cache.has(compile)) cache.set(compile, compile(db));
   return cache.get(compile) as T;
+}
+
+/** `{ column: sql.placeholder("column") }` for each column: the values of an insert compiled once. */
+export function placeholders<Column extends string>(...columns: Column[]): Record<Column, Placeholder<Column>> {
+  return Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)])) as Record<Column, Placeholder<Column>>;
 }

@@ -3,7 +3,7 @@ import { decodePairCursor, encodePairCursor } from "./keyset-cursor";
 import { sla } from "../analytics";
 import { AnalyticsConfigError } from "../analytics/errors";
 import { AccountError, appendEvent, newId, requireAccount, type Json, type TenantDb } from "./accounts";
-import { compiledOnce } from "./compiled";
+import { compiledOnce, placeholders } from "./compiled";
 import { createEscalation, type Escalation, type Severity } from "./escalations";
 import { accounts, contacts, escalations, feedback, settings, ticketComments, ticketEvents, tickets } from "./tenant-schema";
 
@@ -104,14 +104,7 @@ function compileTicketQueries(db: TenantDb) {
       .prepare(),
     addEvent: db
       .insert(ticketEvents)
-      .values({
-        ticketId: sql.placeholder("ticketId"),
-        type: sql.placeholder("type"),
-        status: sql.placeholder("status"),
-        details: sql.placeholder("details"),
-        actor: sql.placeholder("actor"),
-        at: sql.placeholder("at"),
-      })
+      .values(placeholders("ticketId", "type", "status", "details", "actor", "at"))
       .prepare(),
   };
 }
