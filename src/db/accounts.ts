@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import { compiledOnce, placeholders } from "./compiled";
 import { accountEvents, accounts, auditLog, settings } from "./tenant-schema";
@@ -267,7 +267,12 @@ function checkContractDates(start: string, end: string): void {
  */
 function compileHotQueries(db: TenantDb) {
   return {
-    accountById: db.select().from(accounts).where(eq(accounts.id, sql.placeholder("id"))).prepare(),
+    // The row with the last full recompute's time, which every account read reports (healthAsOf).
+    accountById: db
+      .select({ ...getTableColumns(accounts), recomputedAt: sql<string | null>`(SELECT ${settings.value} FROM ${settings} WHERE ${settings.key} = ${HEALTH_RECOMPUTED_AT_KEY})` })
+      .from(accounts)
+      .where(eq(accounts.id, sql.placeholder("id")))
+      .prepare(),
     latestEvents: db
       .select()
       .from(accountEvents)
@@ -296,7 +301,7 @@ function hotQueries(db: TenantDb): ReturnType<typeof compileHotQueries> {
 
 export function getAccount(db: TenantDb, id: string, now = new Date()): Account | null {
   const row = hotQueries(db).accountById.get({ id });
-  return row ? toAccount(row, now, healthRecomputedAt(db)) : null;
+  return row ? toAccount(row, now, row.recomputedAt) : null;
 }
 
 export function requireAccount(db: TenantDb, id: string, now = new Date()): Account {
