@@ -35,6 +35,17 @@ describe("MCP over streamable HTTP", () => {
     expect(readOnly.filter((name) => core.includes(name))).toEqual(["get_client_overview", "get_client_timeline", "list_clients"]);
   });
 
+  it("answers a 2025-era call with one JSON body carrying the CORS headers, and a notification with 202", async () => {
+    const list = await mcpCall(token, { jsonrpc: "2.0", id: 3, method: "tools/list", params: {} });
+    expect(list.response.status).toBe(200);
+    expect(list.response.headers.get("Content-Type")).toMatch(/^application\/json/);
+    expect(list.response.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    expect(list.response.headers.get("Access-Control-Expose-Headers")).toBe("mcp-session-id");
+    expect(list.message).toMatchObject({ jsonrpc: "2.0", id: 3 });
+    const notified = await mcpCall(token, { jsonrpc: "2.0", method: "notifications/initialized" });
+    expect(notified.response.status).toBe(202);
+  });
+
   it("answers malformed JSON with -32700", async () => {
     const { response, message } = await mcpCall(token, "{not json");
     expect(response.status).toBe(400);

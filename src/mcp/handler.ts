@@ -1,5 +1,5 @@
 import type { OAuthResourceContext } from "@cloudflare/workers-oauth-provider";
-import type { AuthInfo } from "@modelcontextprotocol/server";
+import { isJSONRPCRequest, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo, type McpServer } from "@modelcontextprotocol/server";
 import { createMcpHandler } from "agents/mcp/server";
 import { isAuthProps, type AuthProps } from "../auth/props";
 import type { Env } from "../env";
@@ -30,20 +30,22 @@ function calledTool(body: unknown): string | undefined {
   return typeof name === "string" && isCatalogTool(name) ? name : undefined;
 }
 
+/** The McpServer for one request: the verified token's user, and only the called tool when there is one. */
+function serverFor(env: Env, authInfo: AuthInfo | undefined, onlyTool: string | undefined): McpServer {
+  const props = authInfo?.extra?.props;
+  if (!isAuthProps(props)) throw new TypeError("MCP request reached the server without verified props");
+  const waitUntil = authInfo?.extra?.waitUntil;
+  const defer = typeof waitUntil === "function" ? (work: Promise<unknown>) => void waitUntil(work) : (work: Promise<unknown>) => void work;
+  return buildMcpServer(env, props, authInfo?.clientId ?? "unknown", defer, authInfo?.scopes ?? [], authInfo?.resource?.origin, onlyTool);
+}
+
 function handlerFor(env: Env): McpHandler {
   let handler = handlers.get(env);
   if (!handler) {
     const publicOrigin = configuredOrigin(env);
     const publicHost = publicOrigin ? new URL(publicOrigin).hostname : undefined;
     handler = createMcpHandler(
-      ({ authInfo, requestInfo }) => {
-        const props = authInfo?.extra?.props;
-        if (!isAuthProps(props)) throw new TypeError("MCP request reached the server without verified props");
-        const waitUntil = authInfo?.extra?.waitUntil;
-        const defer = typeof waitUntil === "function" ? (work: Promise<unknown>) => void waitUntil(work) : (work: Promise<unknown>) => void work;
-        const onlyTool = requestInfo ? calledTools.get(requestInfo) : undefined;
-        return buildMcpServer(env, props, authInfo?.clientId ?? "unknown", defer, authInfo?.scopes ?? [], authInfo?.resource?.origin, onlyTool);
-      },
+      ({ authInfo, requestInfo }) => serverFor(env, authInfo, requestInfo ? calledTools.get(requestInfo) : undefined),
       {
         route: "/mcp",
         ...(publicHost ? { allowedHostnames: [publicHost], allowedOriginHostnames: [publicHost] } : {}),
@@ -69,6 +71,43 @@ function authInfoOf(ctx: OAuthResourceContext<AuthProps>): AuthInfo {
   };
 }
 
+/** The headers the agents handler puts on every answer (its default CORS), kept on the JSON lane below. */
+const CORS_HEADERS: Readonly<Record<string, string>> = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+  "Access-Control-Allow-Headers": "Content-Type, Accept, Authorization, mcp-session-id, MCP-Protocol-Version, Mcp-Method, Mcp-Name",
+  "Access-Control-Expose-Headers": "mcp-session-id",
+  "Access-Control-Max-Age": "86400",
+};
+
+/**
+ * A 2025-era POST (initialize, tools/call, … with a 2025 MCP-Protocol-Version) answered with one
+ * JSON body. The server is stateless and sends nothing but the answers, so the SSE stream the
+ * agents handler answers these with (keep-alive timer, SSE framing, two stream wrappers and a
+ * copy of the response for CORS) only cost CPU; clients accept either (Streamable HTTP). Host
+ * and Origin were already checked by the Worker's entry (src/index.ts).
+ *
+ * A request from the server to the client (sampling, elicitation) cannot reach a stateless
+ * client: it is answered at once with -32603, as the agents lane does, so a tool never hangs.
+ */
+async function answerLegacyAsJson(env: Env, request: Request, authInfo: AuthInfo, parsedBody: unknown, tool: string | undefined): Promise<Response> {
+  const server = serverFor(env, authInfo, tool);
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const send = transport.send.bind(transport);
+  transport.send = async (message, options) => {
+    if (!isJSONRPCRequest(message)) return send(message, options);
+    transport.onmessage?.({ jsonrpc: "2.0", id: message.id, error: { code: -32603, message: "Server-to-client requests are unavailable on this stateless endpoint." } });
+  };
+  await server.connect(transport);
+  try {
+    const response = await transport.handleRequest(request, { authInfo, parsedBody });
+    for (const [name, value] of Object.entries(CORS_HEADERS)) response.headers.set(name, value);
+    return response;
+  } finally {
+    await Promise.allSettled([transport.close(), server.close()]);
+  }
+}
+
 /**
  * The protected handler behind the OAuth resource server for /mcp. The body is read and
  * parsed once here and handed on: otherwise the era classifier and the SDK each read it again.
@@ -92,7 +131,9 @@ export const mcpHandler = {
     // Parsed: the SDK takes the body from parsedBody and never reads the request's own, so the
     // request goes on as it is (building a copy of it cost more than the rest of this handler).
     const tool = calledTool(parsedBody);
+    const authInfo = authInfoOf(ctx);
+    if (await isLegacyRequest(request, parsedBody)) return answerLegacyAsJson(env, request, authInfo, parsedBody, tool);
     if (tool !== undefined) calledTools.set(request, tool);
-    return handler.fetch(request, { authInfo: authInfoOf(ctx), parsedBody });
+    return handler.fetch(request, { authInfo, parsedBody });
   },
 };

@@ -77,7 +77,7 @@ async function listClients(token: string): Promise<unknown> {
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "list_clients", arguments: { limit: 50, sort_by: "name" } } }),
   });
   const text = await response.text();
-  const data = text.includes("data:") ? (text.split("\n").filter((line) => line.startsWith("data:")).at(-1)?.slice(5) ?? "") : text;
+  const data = (response.headers.get("Content-Type") ?? "").startsWith("text/event-stream") ? (text.split("\n").filter((line) => line.startsWith("data:")).at(-1)?.slice(5) ?? "") : text;
   const message: unknown = JSON.parse(data);
   if (!isRecord(message) || !isRecord(message.result)) throw new Error(`list_clients failed: ${text.slice(0, 300)}`);
   return message.result.structuredContent;

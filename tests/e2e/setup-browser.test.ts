@@ -59,7 +59,7 @@ async function mcpToolCall(token: string, name: string, args: Record<string, unk
     body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name, arguments: args } }),
   });
   const body = await response.text();
-  const data = body.includes("data:") ? (body.split("\n").filter((line) => line.startsWith("data:")).at(-1)?.slice(5) ?? "null") : body;
+  const data = (response.headers.get("Content-Type") ?? "").startsWith("text/event-stream") ? (body.split("\n").filter((line) => line.startsWith("data:")).at(-1)?.slice(5) ?? "null") : body;
   const message: unknown = JSON.parse(data);
   if (!isRecord(message) || !isRecord(message.result) || !isRecord(message.result.structuredContent)) throw new Error(`unexpected answer: ${body.slice(0, 300)}`);
   return message.result.structuredContent;

@@ -80,7 +80,8 @@ export async function mcpCall(
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await response.text();
-  const data = text.includes("data:")
+  // An SSE answer carries the message in its last data: line; a JSON answer is the message.
+  const data = (response.headers.get("Content-Type") ?? "").startsWith("text/event-stream")
     ? text
         .split("\n")
         .filter((line) => line.startsWith("data:"))
