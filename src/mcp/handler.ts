@@ -98,11 +98,16 @@ async function answerLegacyAsJson(env: Env, request: Request, authInfo: AuthInfo
     if (!isJSONRPCRequest(message)) return send(message, options);
     transport.onmessage?.({ jsonrpc: "2.0", id: message.id, error: { code: -32603, message: "Server-to-client requests are unavailable on this stateless endpoint." } });
   };
-  await server.connect(transport);
   try {
+    await server.connect(transport);
     const response = await transport.handleRequest(request, { authInfo, parsedBody });
     for (const [name, value] of Object.entries(CORS_HEADERS)) response.headers.set(name, value);
     return response;
+  } catch (error) {
+    // As the agents lane answers: a JSON-RPC internal error, its name logged, no details out.
+    console.error("mcp error", error instanceof Error ? error.name : "unknown");
+    const id = typeof parsedBody === "object" && parsedBody !== null && "id" in parsedBody ? parsedBody.id : null;
+    return Response.json({ jsonrpc: "2.0", error: { code: -32603, message: "Internal error" }, id: typeof id === "string" || typeof id === "number" ? id : null }, { status: 500, headers: CORS_HEADERS });
   } finally {
     await Promise.allSettled([transport.close(), server.close()]);
   }
