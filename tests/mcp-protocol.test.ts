@@ -46,6 +46,16 @@ describe("MCP over streamable HTTP", () => {
     expect(notified.response.status).toBe(202);
   });
 
+  it("refuses a 2025-era POST that does not accept both answer types (406) or is not JSON (415)", async () => {
+    const body = { jsonrpc: "2.0", id: 4, method: "tools/list", params: {} };
+    const jsonOnly = await mcpCall(token, body, { Accept: "application/json" });
+    expect(jsonOnly.response.status).toBe(406);
+    expect(jsonOnly.message).toMatchObject({ error: { code: -32000, message: expect.stringContaining("text/event-stream") } });
+    const plain = await mcpCall(token, JSON.stringify(body), { "Content-Type": "text/plain" });
+    expect(plain.response.status).toBe(415);
+    expect(plain.message).toMatchObject({ error: { code: -32000, message: expect.stringContaining("application/json") } });
+  });
+
   it("answers malformed JSON with -32700", async () => {
     const { response, message } = await mcpCall(token, "{not json");
     expect(response.status).toBe(400);
