@@ -1,5 +1,5 @@
-import { and, desc, eq, gte, lt, lte, or, sql, type SQL } from "drizzle-orm";
-import { decodePairCursor, encodePairCursor } from "./keyset-cursor";
+import { and, desc, eq, gte, lte, sql, type SQL } from "drizzle-orm";
+import { afterCursor, keysetPage } from "./keyset-cursor";
 import { AccountError, newId, requireAccount, type Json, type TenantDb } from "./accounts";
 import { toReview, type BusinessReview } from "./advocacy";
 import type { Campaign, CampaignStatus, Newsletter, NewNewsletter } from "./communications";
@@ -105,8 +105,7 @@ export function listReviews(db: TenantDb, query: ReviewQuery, now = new Date()):
   if (query.from) conditions.push(gte(businessReviews.scheduledFor, query.from));
   if (query.to) conditions.push(lte(sql`substr(${businessReviews.scheduledFor}, 1, 10)`, query.to));
   if (query.cursor) {
-    const [at, id] = decodePairCursor(query.cursor);
-    conditions.push(or(lt(businessReviews.scheduledFor, at), and(eq(businessReviews.scheduledFor, at), lt(businessReviews.id, id))) as SQL);
+    conditions.push(afterCursor(businessReviews.scheduledFor, businessReviews.id, query.cursor) as SQL);
   }
   const rows = db
     .select({ review: businessReviews, name: accounts.name })
@@ -116,12 +115,8 @@ export function listReviews(db: TenantDb, query: ReviewQuery, now = new Date()):
     .orderBy(desc(businessReviews.scheduledFor), desc(businessReviews.id))
     .limit(query.limit + 1)
     .all();
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1)?.review;
-  return {
-    reviews: page.map((r) => ({ ...toReview(r.review), client_name: r.name })),
-    next_cursor: rows.length > query.limit && last ? encodePairCursor(last.scheduledFor, last.id) : null,
-  };
+  const { page, next_cursor } = keysetPage(rows, query.limit, ({ review }) => [review.scheduledFor, review.id]);
+  return { reviews: page.map((r) => ({ ...toReview(r.review), client_name: r.name })), next_cursor };
 }
 
 // ---- newsletters ---------------------------------------------------------------------------
@@ -152,8 +147,7 @@ function toNewsletter(row: NewsletterRow): Newsletter {
 export function listNewsletters(db: TenantDb, query: { status?: CampaignStatus; limit: number; cursor?: string }): { newsletters: (Newsletter & { sendgrid_job_id: string | null })[]; next_cursor: string | null } {
   const conditions: SQL[] = [];
   if (query.cursor) {
-    const [at, id] = decodePairCursor(query.cursor);
-    conditions.push(or(lt(newsletters.createdAt, at), and(eq(newsletters.createdAt, at), lt(newsletters.id, id))) as SQL);
+    conditions.push(afterCursor(newsletters.createdAt, newsletters.id, query.cursor) as SQL);
   }
   // A newsletter handed to SendGrid keeps its stored status; the send record says it was sent.
   const sentJob = sql<string | null>`(SELECT ${emailSends.jobId} FROM ${emailSends} WHERE ${emailSends.sourceKind} = 'newsletter' AND ${emailSends.sourceId} = ${newsletters.id} LIMIT 1)`;
@@ -166,14 +160,13 @@ export function listNewsletters(db: TenantDb, query: { status?: CampaignStatus; 
     .orderBy(desc(newsletters.createdAt), desc(newsletters.id))
     .limit(query.limit + 1)
     .all();
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1)?.row;
+  const { page, next_cursor } = keysetPage(rows, query.limit, ({ row }) => [row.createdAt, row.id]);
   return {
     newsletters: page.map(({ row, job }) => {
       const item = toNewsletter(row);
       return { ...item, status: job !== null ? "sent" : item.status, sendgrid_job_id: job };
     }),
-    next_cursor: rows.length > query.limit && last ? encodePairCursor(last.createdAt, last.id) : null,
+    next_cursor,
   };
 }
 

@@ -1,10 +1,10 @@
-import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { feedback as feedbackEngine } from "../analytics";
 import { splitSendMail, type SendMailPayload } from "../integrations/sendgrid/operations";
 import { AccountError, newId, type Json, type TenantDb } from "./accounts";
 import { resolveRecipients, targetAccountIds, type ContactRole } from "./communications";
 import { insertFeedback } from "./feedback-intel";
-import { decodePairCursor, encodePairCursor } from "./keyset-cursor";
+import { afterCursor, keysetPage } from "./keyset-cursor";
 import { CES_SCALE } from "./satisfaction";
 import { surveyRecipients, surveySends, surveyTemplates } from "./tenant-schema";
 
@@ -548,8 +548,7 @@ export function listSurveySends(
   const conditions: SQL[] = [];
   if (query.templateId) conditions.push(eq(surveySends.templateId, query.templateId));
   if (query.cursor) {
-    const [at, id] = decodePairCursor(query.cursor);
-    conditions.push(or(lt(surveySends.createdAt, at), and(eq(surveySends.createdAt, at), lt(surveySends.id, id))) as SQL);
+    conditions.push(afterCursor(surveySends.createdAt, surveySends.id, query.cursor) as SQL);
   }
   const answered = db
     .select({ sendId: surveyRecipients.sendId, answered: sql<number>`count(*)`.as("answered") })
@@ -566,8 +565,7 @@ export function listSurveySends(
     .orderBy(desc(surveySends.createdAt), desc(surveySends.id))
     .limit(query.limit + 1)
     .all();
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1)?.send;
+  const { page, next_cursor } = keysetPage(rows, query.limit, ({ send }) => [send.createdAt, send.id]);
   return {
     sends: page.map(({ send, templateName, answered: count }) => {
       const answeredCount = count ?? 0;
@@ -587,6 +585,6 @@ export function listSurveySends(
         created_at: send.createdAt,
       };
     }),
-    next_cursor: rows.length > query.limit && last ? encodePairCursor(last.createdAt, last.id) : null,
+    next_cursor,
   };
 }

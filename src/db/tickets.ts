@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
-import { decodePairCursor, encodePairCursor } from "./keyset-cursor";
+import { afterCursor, keysetPage } from "./keyset-cursor";
 import { sla } from "../analytics";
 import { AnalyticsConfigError } from "../analytics/errors";
 import { AccountError, appendEvent, newId, requireAccount, type Json, type TenantDb } from "./accounts";
@@ -842,8 +842,7 @@ export function listTickets(db: TenantDb, query: TicketQuery, now = new Date()):
   const matching = conditions.length ? and(...conditions) : undefined;
   const page = [...conditions];
   if (query.cursor) {
-    const [openedAt, id] = decodePairCursor(query.cursor);
-    page.push(or(lt(tickets.openedAt, openedAt), and(eq(tickets.openedAt, openedAt), lt(tickets.id, id))) as SQL);
+    page.push(afterCursor(tickets.openedAt, tickets.id, query.cursor) as SQL);
   }
   const rows = db
     .select({ ticket: tickets, clientName: accounts.name })
@@ -853,7 +852,7 @@ export function listTickets(db: TenantDb, query: TicketQuery, now = new Date()):
     .orderBy(desc(tickets.openedAt), desc(tickets.id))
     .limit(query.limit + 1)
     .all();
-  const shown = rows.slice(0, query.limit);
+  const { page: shown, next_cursor } = keysetPage(rows, query.limit, ({ ticket }) => [ticket.openedAt, ticket.id]);
   const events = eventsOf(db, shown.map((r) => r.ticket.id));
   const config = engineConfig(supportSettings(db).sla);
   const groups = db.select({ status: tickets.status, priority: tickets.priority, count: sql<number>`count(*)` }).from(tickets).where(matching).groupBy(tickets.status, tickets.priority).all();
@@ -865,10 +864,9 @@ export function listTickets(db: TenantDb, query: TicketQuery, now = new Date()):
     byPriority[g.priority] += g.count;
     total += g.count;
   }
-  const last = shown.at(-1)?.ticket;
   return {
     tickets: shown.map(({ ticket, clientName }) => toTicket(ticket, clientName, slaReport(ticket, events.get(ticket.id) ?? [], config, now))),
-    next_cursor: rows.length > query.limit && last ? encodePairCursor(last.openedAt, last.id) : null,
+    next_cursor,
     total_count: total,
     by_status: byStatus,
     by_priority: byPriority,

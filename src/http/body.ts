@@ -27,11 +27,17 @@ export async function readLimitedBody(request: Request, limit: number): Promise<
     }
     chunks.push(value);
   }
-  const body = new Uint8Array(size);
+  return concatBytes(chunks, size);
+}
+
+/** The parts as one array of `length` bytes (the part itself when there is only one). */
+export function concatBytes(parts: readonly Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1 && parts[0]) return parts[0];
+  const joined = new Uint8Array(length);
   let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.byteLength;
   }
-  return body;
+  return joined;
 }

@@ -1,3 +1,4 @@
+import { concatBytes } from "../http/body";
 import type { CsvSource } from "../import/run";
 
 /**
@@ -32,16 +33,6 @@ function legacyWarning(legacyLines: readonly number[]): string | null {
   return `${where} read as Windows-1252 (Excel's “CSV” export). Save it as “CSV UTF-8” if any name looks wrong.`;
 }
 
-function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1 && parts[0]) return parts[0];
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
-}
 
 /**
  * An uploaded file read as a stream of text, a block of whole lines at a time (a block that is
@@ -100,7 +91,7 @@ export function csvFileSource(file: Blob): CsvSource & { warning(): string | nul
         length += read.value.length;
         if (length < BLOCK_BYTES) continue;
       }
-      let bytes = concat(parts, length);
+      let bytes = concatBytes(parts, length);
       parts = [];
       length = 0;
       // Blocks of at most BLOCK_BYTES of whole lines (a longer line is a block of its own), however
