@@ -101,7 +101,7 @@ import {
 import { INBOUND_HANDLERS, INBOUND_PREPARERS, InboundBatch } from "../src/db/inbound";
 import { open as openSealed, rootKeyId, rootKeys, seal, sealedKeyId } from "../src/integrations/credentials";
 import type { InboundEvent, ProviderName } from "../src/integrations/provider";
-import { sendAll } from "../src/queues/messages";
+import { sendAll, sized } from "../src/queues/messages";
 import { openRenewalCheckpointTasks, type CheckpointRun } from "../src/db/maintenance";
 import { updatePlanStatus, type PlanStatusUpdate } from "../src/db/onboarding-lifecycle";
 import { analyzeOnboarding, type AnalysisOptions, type OnboardingAnalysis } from "../src/db/onboarding-analysis";
@@ -1923,7 +1923,7 @@ export class TenantDO extends DurableObject<Env> {
     const tenant = this.ctx.id.name;
     if (!tenant || keys.length === 0) return;
     try {
-      await sendAll(this.env.INTEGRATIONS, keys.map((key) => ({ kind: "deliver" as const, tenant, key })));
+      await sendAll(this.env.INTEGRATIONS, keys.map((key) => sized({ kind: "deliver", tenant, key })));
       markEnqueued(this.db, keys, new Date());
     } catch {
       // Left unmarked: the daily maintenance enqueues them again.

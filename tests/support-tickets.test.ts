@@ -5,6 +5,7 @@ import {
   closeTicket,
   createTicket,
   getTicket,
+  openTicket,
   rateTicket,
   reopenTicket,
   resolveTicket,
@@ -12,7 +13,8 @@ import {
   updateSupportSettings,
   updateTicket,
 } from "../src/db/tickets";
-import { accountFeatures, feedback, tickets } from "../src/db/tenant-schema";
+import { AccountError } from "../src/db/accounts";
+import { accountEvents, accountFeatures, feedback, tickets } from "../src/db/tenant-schema";
 import { apiCall, callTool, tokenFor } from "./support/worker";
 import { inTenant, newTeam, ok, refused, register, type Team } from "./support/work";
 
@@ -137,6 +139,31 @@ describe("SLA clocks from the engine", () => {
 });
 
 describe("lifecycle over MCP and REST", () => {
+  it("refuses a second ticket with a taken external_id, naming the ticket that has it, and writes nothing for it", async () => {
+    const externalId = `zendesk:${crypto.randomUUID()}`;
+    const outcome = await inTenant(team.tenantId, (db) => {
+      const first = openTicket(db, { client_id: accountId, subject: "First", priority: "P3", category: "billing", external_id: externalId }, "test");
+      const timelineBefore = db.select().from(accountEvents).where(eq(accountEvents.accountId, accountId)).all().length;
+      let error: unknown;
+      try {
+        openTicket(db, { client_id: accountId, subject: "Second", priority: "P1", category: "billing", external_id: externalId }, "test");
+      } catch (caught) {
+        error = caught;
+      }
+      return {
+        first: first.ticketId,
+        error: error instanceof AccountError ? { code: error.code, message: error.message } : String(error),
+        withExternalId: db.select({ id: tickets.id }).from(tickets).where(eq(tickets.externalId, externalId)).all(),
+        seconds: db.select({ id: tickets.id }).from(tickets).where(eq(tickets.subject, "Second")).all().length,
+        timelineAdded: db.select().from(accountEvents).where(eq(accountEvents.accountId, accountId)).all().length - timelineBefore,
+      };
+    });
+    expect(outcome.error).toEqual({ code: "conflict", message: `external_id: ticket "${outcome.first}" already has external_id "${externalId}".` });
+    expect(outcome.withExternalId).toEqual([{ id: outcome.first }]);
+    expect(outcome.seconds).toBe(0);
+    expect(outcome.timelineAdded).toBe(0);
+  });
+
   it("walks a ticket through its lifecycle, answering nonsense moves with the current state", async () => {
     const { ticket, routing } = await ok<{ ticket: Ticket; routing: Routing | null }>(team.token, "create_ticket", {
       client_id: accountId,

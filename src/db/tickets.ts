@@ -106,6 +106,30 @@ function compileTicketQueries(db: TenantDb) {
       .insert(ticketEvents)
       .values(placeholders("ticketId", "type", "status", "details", "actor", "at"))
       .prepare(),
+    insert: db
+      .insert(tickets)
+      .values(
+        placeholders(
+          "id",
+          "accountId",
+          "externalId",
+          "subject",
+          "description",
+          "priority",
+          "status",
+          "category",
+          "assignee",
+          "requesterContactId",
+          "openedAt",
+          "firstResponseDueAt",
+          "resolutionDueAt",
+          "slaBreached",
+          "source",
+          "updatedAt",
+        ),
+      )
+      .returning()
+      .prepare(),
   };
 }
 
@@ -528,12 +552,39 @@ function ticketEvent(db: TenantDb, row: Pick<TicketRow, "accountId" | "id" | "su
   appendEvent(db, row.accountId, actor, { event_type: "support", title, description, impact, metadata: { ticket_id: row.id, priority: row.priority, ...metadata }, occurred_at: at.toISOString() }, now);
 }
 
+/** The ticket's row as inserted; a taken external_id (the unique index refuses it) is a conflict naming the ticket that has it. */
+function insertTicket(db: TenantDb, values: typeof tickets.$inferInsert): TicketRow | undefined {
+  try {
+    return ticketQueries(db).insert.get(values);
+  } catch (error) {
+    const externalId = values.externalId ?? null;
+    const existing = externalId !== null && isUniqueViolation(error, "tickets.external_id") ? findTicketByExternalId(db, externalId) : undefined;
+    if (existing) throw new AccountError("conflict", `external_id: ticket "${existing.id}" already has external_id "${externalId}".`);
+    throw error;
+  }
+}
+
+function isUniqueViolation(error: unknown, column: string): boolean {
+  // SQLite says "UNIQUE constraint failed: table.column"; a wrapper may keep it as the cause.
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if (current.message.includes(`UNIQUE constraint failed: ${column}`)) return true;
+  }
+  return false;
+}
+
 /**
  * Opens a ticket with its SLA clocks, routing and timeline entry; the detail is left to
  * createTicket. Webhooks open tickets in bulk, so the clocks are computed from the one
- * "created" event in memory and the row comes back from its insert, not from re-reads.
+ * "created" event in memory, the row comes back from its insert, not from re-reads, and the
+ * workspace's SLA and routing settings (`support`) can be read once for a whole batch.
  */
-export function openTicket(db: TenantDb, input: NewTicket, actor: string, now = new Date()): { ticketId: string; row: TicketRow; routing: Routing | null } {
+export function openTicket(
+  db: TenantDb,
+  input: NewTicket,
+  actor: string,
+  now = new Date(),
+  support: SupportSettings = supportSettings(db),
+): { ticketId: string; row: TicketRow; routing: Routing | null } {
   const account = requireAccount(db, input.client_id, now);
   const openedAt = instant(input.opened_at, "opened_at", now);
   if (input.requester_contact_id) {
@@ -541,39 +592,33 @@ export function openTicket(db: TenantDb, input: NewTicket, actor: string, now = 
     if (!contact) throw new AccountError("not_found", `requester_contact_id: no contact "${input.requester_contact_id}" in this workspace.`);
     if (contact.accountId !== account.client_id) throw new AccountError("invalid", `requester_contact_id: contact "${input.requester_contact_id}" belongs to another account, not ${account.client_id}.`);
   }
-  if (input.external_id) {
-    const existing = findTicketByExternalId(db, input.external_id);
-    if (existing) throw new AccountError("conflict", `external_id: ticket "${existing.id}" already has external_id "${input.external_id}".`);
-  }
   const category = input.category.trim().toLowerCase();
-  const support = supportSettings(db);
   const routing = input.assignee === undefined ? routeTicket(db, category, support.routing) : null;
   const assignee = input.assignee ?? routing?.assignee ?? null;
   const id = newId("tkt");
   const at = openedAt.toISOString();
   const report = slaReport({ priority: input.priority }, [{ type: "created", status: "new", at }], engineConfig(support.sla), now);
-  const row = db
-    .insert(tickets)
-    .values({
-      id,
-      accountId: account.client_id,
-      externalId: input.external_id ?? null,
-      subject: input.subject,
-      description: input.description ?? "",
-      priority: input.priority,
-      status: "new",
-      category,
-      assignee,
-      requesterContactId: input.requester_contact_id ?? null,
-      openedAt: at,
-      firstResponseDueAt: report.firstResponse.dueAt,
-      resolutionDueAt: report.resolution.dueAt,
-      slaBreached: report.firstResponse.state === "breached" || report.resolution.state === "breached",
-      source: input.source ?? "manual",
-      updatedAt: now.toISOString(),
-    })
-    .returning()
-    .get();
+  const inserted = insertTicket(db, {
+    id,
+    accountId: account.client_id,
+    externalId: input.external_id ?? null,
+    subject: input.subject,
+    description: input.description ?? "",
+    priority: input.priority,
+    status: "new",
+    category,
+    assignee,
+    requesterContactId: input.requester_contact_id ?? null,
+    openedAt: at,
+    firstResponseDueAt: report.firstResponse.dueAt,
+    resolutionDueAt: report.resolution.dueAt,
+    slaBreached: report.firstResponse.state === "breached" || report.resolution.state === "breached",
+    source: input.source ?? "manual",
+    updatedAt: now.toISOString(),
+  });
+  // An INSERT … RETURNING always returns its row; the check only tells TypeScript so.
+  if (!inserted) throw new Error("ticket insert returned no row");
+  const row: TicketRow = inserted;
   addEvent(db, id, "created", "new", openedAt, actor, { priority: input.priority, category, assignee });
   ticketEvent(
     db,

@@ -5,6 +5,7 @@ import { lastFour, open, rootKeys, seal, SealedValueError } from "../../src/inte
 import { basicAuth, providerFetch, ProviderError, providerMessage, retryAfterSeconds } from "../../src/integrations/http";
 import { pinnedOrigin, subdomainProblem } from "../../src/integrations/hosts";
 import { retryDelaySeconds } from "../../src/queues/backoff";
+import { chunksOfEvents, MAX_EVENTS_PER_APPLY } from "../../src/queues/consumer";
 import { inboundMessages, MESSAGE_BYTES_LIMIT } from "../../src/queues/messages";
 import { providerRequests, scriptFaults } from "../support/fakes";
 import { newWorkspace, tenantIdOf, tokenFor, callTool, workerFetch } from "../support/worker";
@@ -110,8 +111,29 @@ describe("queue messages", () => {
     const events = Array.from({ length: 10 }, (_, i) => ({ id: `e${i}`, type: "t", occurredAt: "2026-11-22T00:00:00Z", data: { big } }));
     const messages = inboundMessages("t_x", "sendgrid", events);
     expect(messages.length).toBeGreaterThan(1);
-    expect(messages.flatMap((message) => message.events.map((event) => event.id))).toEqual(events.map((event) => event.id));
-    for (const message of messages) expect(JSON.stringify(message).length).toBeLessThan(MESSAGE_BYTES_LIMIT + 35_000);
+    expect(messages.flatMap(({ body }) => (body.kind === "inbound" ? body.events.map((event) => event.id) : []))).toEqual(events.map((event) => event.id));
+    for (const message of messages) {
+      const bytes = JSON.stringify(message.body).length;
+      expect(bytes).toBeLessThanOrEqual(MESSAGE_BYTES_LIMIT);
+      // The size sendAll budgets with is the message's own, give or take the envelope's room.
+      expect(message.bytes).toBeGreaterThanOrEqual(bytes);
+      expect(message.bytes).toBeLessThan(bytes + 150);
+    }
+  });
+
+  it("apply a batch's webhook deliveries in runs of at most MAX_EVENTS_PER_APPLY events, in order, one oversized delivery alone", () => {
+    const delivery = (name: string, events: number) => ({ name, body: { events: Array.from({ length: events }, (_, i) => i) } });
+    const runs = (deliveries: ReturnType<typeof delivery>[]) => [...chunksOfEvents(deliveries)].map((chunk) => chunk.map((d) => d.name));
+    // A full batch of SendGrid deliveries (100 events each): ten per call.
+    const sendgrid = Array.from({ length: 100 }, (_, i) => delivery(`s${i}`, 100));
+    const sendgridRuns = runs(sendgrid);
+    expect(sendgridRuns.map((run) => run.length)).toEqual(Array((100 * 100) / MAX_EVENTS_PER_APPLY).fill(MAX_EVENTS_PER_APPLY / 100));
+    expect(sendgridRuns.flat()).toEqual(sendgrid.map((d) => d.name));
+    // A full batch of Zendesk deliveries (one event each): one call.
+    expect(runs(Array.from({ length: 100 }, (_, i) => delivery(`z${i}`, 1))).length).toBe(1);
+    const most = MAX_EVENTS_PER_APPLY;
+    expect(runs([delivery("a", most - 400), delivery("b", 400), delivery("c", 1), delivery("huge", most + 5), delivery("d", 2)])).toEqual([["a", "b"], ["c"], ["huge"], ["d"]]);
+    expect(runs([])).toEqual([]);
   });
 });
 

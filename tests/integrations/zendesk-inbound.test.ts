@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { accountTimeline } from "../../src/db/accounts";
 import { handleZendeskEvent } from "../../src/db/inbound/zendesk";
-import { INBOUND_HANDLERS } from "../../src/db/inbound";
+import { INBOUND_HANDLERS, InboundBatch } from "../../src/db/inbound";
 import { getTicket } from "../../src/db/tickets";
 import { contacts, integrationLinks, tickets } from "../../src/db/tenant-schema";
 import type { InboundEvent } from "../../src/integrations/provider";
@@ -38,7 +38,12 @@ async function eventsOf(body: unknown, invocationId = `inv-${++seq}`): Promise<I
 
 /** Applies events as applyInboundEvents does: one transaction, the handler per event. */
 async function apply(events: InboundEvent[]): Promise<{ accountIds: string[]; effect: string }[]> {
-  return inTenant(team.tenantId, (db) => db.transaction((tx) => events.map((event) => handleZendeskEvent(tx, event, new Date()))));
+  return inTenant(team.tenantId, (db) =>
+    db.transaction((tx) => {
+      const batch = new InboundBatch();
+      return events.map((event) => handleZendeskEvent(tx, event, new Date(), batch));
+    }),
+  );
 }
 
 function subscription(type: string, ticketId: string, detail: Record<string, unknown>, extra: Record<string, unknown> = {}, time = new Date().toISOString()) {

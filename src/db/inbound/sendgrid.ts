@@ -3,7 +3,8 @@ import type { InboundEvent } from "../../integrations/provider";
 import { appendEvent, type TenantDb } from "../accounts";
 import { accounts, contacts, emailSuppressions, touchpoints } from "../tenant-schema";
 import { logTouchpoint } from "../touchpoints";
-import type { InboundBatch, InboundEffect, InboundHandler } from "./index";
+import type { InboundBatch } from "./batch";
+import type { InboundEffect, InboundHandler } from "./index";
 
 /**
  * SendGrid events → tenant state. delivered/open/click become an outbound email touchpoint per

@@ -4,7 +4,8 @@ import type { InboundEvent } from "../../integrations/provider";
 import { AccountError, appendEvent, type TenantDb } from "../accounts";
 import { accounts, contacts, integrationLinks, tickets } from "../tenant-schema";
 import { compiledOnce } from "../compiled";
-import { addComment, closeTicket, findTicket, findTicketByExternalId, lastEventAt, openTicket, reopenTicket, resolveTicket, updateTicket, type Priority, type Status } from "../tickets";
+import { addComment, closeTicket, findTicket, findTicketByExternalId, lastEventAt, openTicket, reopenTicket, resolveTicket, supportSettings, updateTicket, type Priority, type Status } from "../tickets";
+import { InboundBatch } from "./batch";
 import type { InboundEffect } from "./index";
 
 /**
@@ -135,7 +136,7 @@ function moveTo(tx: TenantDb, row: TicketRow, target: Status, at: () => string, 
   return `${from} → ${target}`;
 }
 
-function open(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, place: { accountId: string; contactId: string | null }, now: Date): TicketRow {
+function open(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, place: { accountId: string; contactId: string | null }, now: Date, batch: InboundBatch): TicketRow {
   const z = data.ticket;
   const createdMs = z.created_at ? Date.parse(z.created_at) : Number.NaN;
   const openedAt = new Date(Math.min(Number.isFinite(createdMs) ? createdMs : Date.parse(event.occurredAt) || now.getTime(), now.getTime())).toISOString();
@@ -156,6 +157,8 @@ function open(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, place: 
     },
     ACTOR,
     now,
+    // No webhook event changes the SLA or routing settings: read them once per batch.
+    batch.memo("support-settings", () => supportSettings(tx)),
   );
   return row;
 }
@@ -163,7 +166,7 @@ function open(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, place: 
 type Placement = { accountId: string; contactId: string | null; via: string };
 type Touched = { accountId: string | null; effects: string[] };
 
-function apply(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, now: Date, touched: Touched, placement?: Placement): InboundEffect {
+function apply(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, now: Date, touched: Touched, batch: InboundBatch, placement?: Placement): InboundEffect {
   const z = data.ticket;
   let row = ticketOf(tx, z.id);
   const effects = touched.effects;
@@ -177,14 +180,17 @@ function apply(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, now: D
     }
   }
   if (!row) {
-    const place = placement ?? placeTicket(tx, z);
+    // Zendesk events never change links or contacts, so one placement serves a batch's tickets
+    // from the same organization and requester.
+    const placementKey = JSON.stringify(["placement", z.organization_id, z.organization_external_id, z.requester_id, z.requester_email]);
+    const place = placement ?? batch.memo(placementKey, () => placeTicket(tx, z));
     if (!place) {
       return {
         accountIds: [],
         effect: `ignored: Zendesk ticket #${z.id} matches no account (organization ${z.organization_id ?? "none"} is not linked, requester ${z.requester_email ?? z.requester_id ?? "unknown"} is no contact)`,
       };
     }
-    row = open(tx, event, data, place, now);
+    row = open(tx, event, data, place, now, batch);
     effects.push(`opened ticket ${row.id} for ${place.accountId} (via ${place.via})`);
   }
   touched.accountId = row.accountId;
@@ -240,11 +246,11 @@ function apply(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, now: D
   return { accountIds: [row.accountId], effect: `${effects.join("; ")} (ticket ${ticketId})` };
 }
 
-export function handleZendeskEvent(tx: TenantDb, event: InboundEvent, now: Date): InboundEffect {
+export function handleZendeskEvent(tx: TenantDb, event: InboundEvent, now: Date, batch: InboundBatch): InboundEffect {
   const parsed = zendeskEventData.safeParse(event.data);
   if (!parsed.success) return { accountIds: [], effect: `ignored: ${event.type} is not a ticket event` };
   const touched: Touched = { accountId: null, effects: [] };
-  return guarded(() => apply(tx, event, parsed.data, now, touched), touched);
+  return guarded(() => apply(tx, event, parsed.data, now, touched, batch), touched);
 }
 
 /**
@@ -256,7 +262,7 @@ export function applyTicketSnapshot(tx: TenantDb, data: ZendeskEventData, update
   const touched: Touched = { accountId: null, effects: [] };
   const found = placeTicket(tx, data.ticket);
   const contactId = found?.accountId === accountId ? found.contactId : null;
-  return guarded(() => apply(tx, event, data, now, touched, { accountId, contactId, via: "search" }), touched);
+  return guarded(() => apply(tx, event, data, now, touched, new InboundBatch(), { accountId, contactId, via: "search" }), touched);
 }
 
 function guarded(work: () => InboundEffect, touched: Touched): InboundEffect {
