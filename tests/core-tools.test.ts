@@ -90,6 +90,22 @@ describe("update_client_info", () => {
     expect(await refused("update_client_info", { client_id: "cs_missing", updates: { industry: "Retail" } })).toMatch(/No account with client_id "cs_missing"/);
   });
 
+  it("counts every event of the account by type in the overview, not only the five it shows", async () => {
+    const client = await register("Initech");
+    for (const industry of ["Retail", "Finance", "Healthcare", "Energy", "Media", "Education"]) {
+      await ok("update_client_info", { client_id: client.client_id, updates: { industry } });
+    }
+    const overview = await ok("get_client_overview", { client_id: client.client_id });
+    const timeline = await ok("get_client_timeline", { client_id: client.client_id, limit: 100 });
+    const events = timeline.events as { event_type: string }[];
+    expect(events.length).toBe(7);
+    const expected: Record<string, number> = {};
+    for (const event of events) expected[event.event_type] = (expected[event.event_type] ?? 0) + 1;
+    expect((overview.recent_activity as unknown[]).length).toBe(5);
+    expect(overview.activity_counts).toEqual(expected);
+    expect(timeline.summary).toEqual({ total_events: 7, counts_by_type: expected });
+  });
+
   it("leaves nothing half-written when a change is refused", async () => {
     const client = await register("Wonka", { contract_start_date: "2026-01-01", contract_end_date: "2026-12-31" });
     await refused("update_client_info", { client_id: client.client_id, updates: { industry: "Candy", contract_end_date: "2025-01-01" } });

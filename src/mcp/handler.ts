@@ -102,14 +102,16 @@ async function answerLegacyAsJson(env: Env, request: Request, authInfo: AuthInfo
     await server.connect(transport);
     const response = await transport.handleRequest(request, { authInfo, parsedBody });
     for (const [name, value] of Object.entries(CORS_HEADERS)) response.headers.set(name, value);
+    // Not closed: in JSON mode the answer is whole, and nothing of this request's server and
+    // transport outlives it (no stream, no timer, no handler in flight). Closing would only
+    // build the SDK's "Connection closed" error, stack trace and all, for every call.
     return response;
   } catch (error) {
+    await Promise.allSettled([transport.close(), server.close()]);
     // As the agents lane answers: a JSON-RPC internal error, its name logged, no details out.
     console.error("mcp error", error instanceof Error ? error.name : "unknown");
     const id = typeof parsedBody === "object" && parsedBody !== null && "id" in parsedBody ? parsedBody.id : null;
     return Response.json({ jsonrpc: "2.0", error: { code: -32603, message: "Internal error" }, id: typeof id === "string" || typeof id === "number" ? id : null }, { status: 500, headers: CORS_HEADERS });
-  } finally {
-    await Promise.allSettled([transport.close(), server.close()]);
   }
 }
 
