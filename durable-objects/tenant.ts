@@ -386,6 +386,15 @@ export interface Actor {
   via: string;
 }
 
+/** One tool call for the audit log: who, which tool, its arguments and how it ended. */
+export interface ToolCallRecord extends Actor {
+  tool: string;
+  args: unknown;
+  /** "ok", or the refusal's code ("invalid", "not_found", …) or "error". */
+  outcome: string;
+  message?: string;
+}
+
 /**
  * What every RPC answers. Errors cross the RPC boundary as plain data, because a thrown
  * error loses its class on the way; anything unexpected is still thrown (and becomes a 500).
@@ -502,16 +511,23 @@ export class TenantDO extends DurableObject<Env> {
     return countAccounts(this.db);
   }
 
-  /** One tool call, whatever its outcome: who, through which client, which tool, with what arguments. */
-  recordToolCall(call: Actor & { tool: string; args: unknown; outcome: string; message?: string }): void {
-    const args = auditableArguments(call.args);
-    const target = args && typeof args === "object" && !Array.isArray(args) && typeof args.client_id === "string" ? args.client_id : null;
-    recordAudit(this.db, {
-      userId: call.userId,
-      via: call.via,
-      action: `tool:${call.tool}`,
-      targetId: target,
-      details: { arguments: args, outcome: call.outcome, ...(call.message ? { message: call.message } : {}) },
+  /**
+   * Tool calls, whatever their outcome: who, through which client, which tool, with what
+   * arguments. The Worker batches them (src/tools/audit-batch.ts); they are stored together.
+   */
+  recordToolCalls(calls: readonly ToolCallRecord[]): void {
+    this.db.transaction((tx) => {
+      for (const call of calls) {
+        const args = auditableArguments(call.args);
+        const target = args && typeof args === "object" && !Array.isArray(args) && typeof args.client_id === "string" ? args.client_id : null;
+        recordAudit(tx, {
+          userId: call.userId,
+          via: call.via,
+          action: `tool:${call.tool}`,
+          targetId: target,
+          details: { arguments: args, outcome: call.outcome, ...(call.message ? { message: call.message } : {}) },
+        });
+      }
     });
   }
 

@@ -55,4 +55,19 @@ describe("every tool call is audited", () => {
     expect(details.arguments.notes).toBe("[2000 characters]");
     expect(entry?.details).not.toContain("sk-live-123");
   });
+
+  it("records each of many concurrent calls exactly once, even when they share a batch", async () => {
+    const ws = await newWorkspace("Audit Burst Co");
+    const tokens = await tokenFor(ws);
+    const tenantId = await tenantIdOf(ws.email);
+    const calls = Array.from({ length: 40 }, (_, i) => callTool(tokens.access_token, "get_client_overview", { client_id: `cs_burst_${i}` }));
+    await Promise.all(calls);
+    const entries = await auditEntry(tenantId, "tool:get_client_overview", 40);
+    // A moment more, so a doubled batch would show.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const again = await auditEntry(tenantId, "tool:get_client_overview", 40);
+    expect(again.length).toBe(entries.length);
+    expect(new Set(again.map((entry) => entry.targetId))).toEqual(new Set(Array.from({ length: 40 }, (_, i) => `cs_burst_${i}`)));
+    expect(again.length).toBe(40);
+  });
 });

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { tenantStub } from "../durable-objects/tenant";
 import { Browser, hiddenField } from "../scripts/lib/oauth-flow";
 import { newWorkspace, ORIGIN, PASSWORD, tenantIdOf, workerFetch, type Workspace } from "./support/worker";
@@ -130,8 +130,14 @@ describe("health step", () => {
     expect(await saved.text()).toContain("Saved. 50 accounts rescored");
     model = await tenant.getHealthModel();
     expect(model.ok && model.value.model.bands).toEqual({ churnRisk: 70, atRisk: 80, healthy: 90, champion: 95 });
-    const audit = await tenant.auditLogPage({ tool: "update_health_model", limit: 10 });
-    expect(audit.ok && audit.value.entries.some((entry) => entry.via === "setup" && entry.action === "tool:update_health_model")).toBe(true);
+    // The audit entry is written just after the answer (src/tools/audit-batch.ts).
+    await vi.waitFor(
+      async () => {
+        const audit = await tenant.auditLogPage({ tool: "update_health_model", limit: 10 });
+        expect(audit.ok && audit.value.entries.some((entry) => entry.via === "setup" && entry.action === "tool:update_health_model")).toBe(true);
+      },
+      { timeout: 5_000, interval: 20 },
+    );
   }, 120_000);
 
   it("saves SLA targets through configure_support and refuses a non-number next to its field", async () => {

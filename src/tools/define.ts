@@ -3,6 +3,7 @@ import type { Actor, Outcome, TenantApi } from "../../durable-objects/tenant";
 import type { AuthProps } from "../auth/props";
 import type { Scope } from "../auth/scopes";
 import type { Env } from "../env";
+import { auditToolCall } from "./audit-batch";
 
 /**
  * One capability, defined once: the MCP server registers it and the REST API routes to
@@ -112,7 +113,7 @@ z.config({
  */
 async function audited<T>(name: string, context: ToolContext, args: unknown, work: () => Promise<T>): Promise<T> {
   const record = (outcome: string, message?: string) =>
-    context.defer(context.tenant.recordToolCall({ ...context.actor, tool: name, args, outcome, ...(message ? { message } : {}) }).catch(() => undefined));
+    context.defer(auditToolCall(context.user.tenantId, context.tenant, { ...context.actor, tool: name, args, outcome, ...(message ? { message } : {}) }));
   try {
     const result = await work();
     record("ok");
