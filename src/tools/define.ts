@@ -113,7 +113,7 @@ z.config({
  */
 async function audited<T>(name: string, context: ToolContext, args: unknown, work: () => Promise<T>): Promise<T> {
   const record = (outcome: string, message?: string) =>
-    context.defer(auditToolCall(context.user.tenantId, context.tenant, { ...context.actor, tool: name, args, outcome, ...(message ? { message } : {}) }));
+    auditToolCall(context.user.tenantId, context.tenant, { ...context.actor, tool: name, args, outcome, ...(message ? { message } : {}) }, context.defer);
   try {
     const result = await work();
     record("ok");
