@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { hmacKeyCache } from "./key-cache";
 import { timingSafeEqual } from "./passwords";
+import { encodeBase64 } from "../http/base64";
 
 /**
  * CSRF protection for every form: a random value in a SameSite=Strict cookie, and the
@@ -16,7 +17,7 @@ const macKey = hmacKeyCache("SHA-256");
 
 async function sign(secret: string, value: string): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", await macKey(secret), new TextEncoder().encode(`csrf:${value}`));
-  return btoa(String.fromCharCode(...new Uint8Array(mac)));
+  return encodeBase64(new Uint8Array(mac));
 }
 
 /** The token to put in a form's hidden field; sets the cookie on first use. */

@@ -1,3 +1,5 @@
+import { decodeBase64, encodeBase64 } from "../http/base64";
+
 /**
  * Password hashing: PBKDF2-SHA256 through WebCrypto with a per-user salt. 100,000
  * iterations is the most the Workers runtime allows. Comparison is constant-time.
@@ -14,13 +16,6 @@ export interface PasswordHash {
 
 const encoder = new TextEncoder();
 
-function toBase64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
-}
-
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
-}
 
 async function derive(password: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, ["deriveBits"]);
@@ -31,7 +26,7 @@ async function derive(password: string, salt: Uint8Array<ArrayBuffer>, iteration
 export async function hashPassword(password: string): Promise<PasswordHash> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const hash = await derive(password, salt, PBKDF2_ITERATIONS);
-  return { hash: toBase64(hash), salt: toBase64(salt), iterations: PBKDF2_ITERATIONS };
+  return { hash: encodeBase64(hash), salt: encodeBase64(salt), iterations: PBKDF2_ITERATIONS };
 }
 
 /** Constant-time equality of two byte strings of any length. */
@@ -42,8 +37,12 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
-  const candidate = await derive(password, fromBase64(stored.salt), stored.iterations);
-  return timingSafeEqual(candidate, fromBase64(stored.hash));
+  const salt = decodeBase64(stored.salt);
+  const hash = decodeBase64(stored.hash);
+  // A stored hash that is not base64 matches no password.
+  if (!salt || !hash) return false;
+  const candidate = await derive(password, salt, stored.iterations);
+  return timingSafeEqual(candidate, hash);
 }
 
 /**

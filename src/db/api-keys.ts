@@ -1,3 +1,4 @@
+import { encodeBase64Url } from "../http/base64";
 /**
  * Per-tenant API keys in the D1 control plane, for the usage-events endpoint.
  *
@@ -42,11 +43,6 @@ interface ApiKeyRow {
   revoked_at: string | null;
 }
 
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
 
 export async function sha256Hex(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
@@ -76,7 +72,7 @@ export async function createApiKey(
   input: { tenantId: string; name: string; createdBy: string },
   now = new Date(),
 ): Promise<{ key: ApiKeySummary; secret: string }> {
-  const secret = `${API_KEY_PREFIX}${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
+  const secret = `${API_KEY_PREFIX}${encodeBase64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
   const row: ApiKeyRow = {
     id: `key_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`,
     tenant_id: input.tenantId,

@@ -3,6 +3,7 @@ import { getTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
 import migrations from "../../migrations/tenant/migrations.js";
 import { AccountError, recordAudit, type TenantDb } from "./accounts";
 import * as schema from "./tenant-schema";
+import { decodeBase64, encodeBase64Url } from "../http/base64";
 
 /**
  * Export and restore of a whole tenant, table by table, in primary-key pages. The tables,
@@ -96,10 +97,7 @@ const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 
 /** The cursor after a row: its primary-key values, as opaque base64url JSON. */
 export function encodeCursor(values: SqlValue[]): string {
-  const bytes = new TextEncoder().encode(JSON.stringify(values));
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return encodeBase64Url(new TextEncoder().encode(JSON.stringify(values)));
 }
 
 export function decodeCursor(table: BackupTable, cursor: string): SqlValue[] {
@@ -107,8 +105,9 @@ export function decodeCursor(table: BackupTable, cursor: string): SqlValue[] {
     new AccountError("invalid", `after: not a cursor of table ${table.name}; pass the "next" value of the previous page, or leave it out to start at the beginning.`);
   let values: unknown;
   try {
-    const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-    values = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0))));
+    const bytes = decodeBase64(cursor);
+    if (!bytes) throw invalid();
+    values = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     throw invalid();
   }

@@ -1,4 +1,5 @@
 import type { PasswordHash } from "../auth/passwords";
+import { encodeBase64Url } from "../http/base64";
 
 /** The control plane in D1: tenants, users and who belongs where with which role. */
 
@@ -158,7 +159,7 @@ async function sha256Hex(text: string): Promise<string> {
 
 function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return `inv_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
+  return `inv_${encodeBase64Url(bytes)}`;
 }
 
 /** Who belongs to a tenant, for the team step. */

@@ -1,3 +1,4 @@
+import { decodeBase64, encodeBase64Url } from "../http/base64";
 /**
  * Integration secrets at rest: AES-256-GCM under a key derived per tenant with HKDF-SHA-256
  * from the ENCRYPTION_KEY secret. The tenant id and provider are bound in as additional data,
@@ -16,23 +17,11 @@ export class SealedValueError extends Error {
   }
 }
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
 
 /** A short, non-secret fingerprint of a root key. */
 export async function rootKeyId(rootKey: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`key-id:${rootKey}`));
-  return toBase64Url(new Uint8Array(digest).slice(0, 6));
+  return encodeBase64Url(new Uint8Array(digest).slice(0, 6));
 }
 
 const derivedKeys = new Map<string, Promise<CryptoKey>>();
@@ -66,7 +55,7 @@ export async function seal(rootKey: string, tenantId: string, purpose: string, v
   const plaintext = new TextEncoder().encode(JSON.stringify(value));
   const key = await tenantKey(rootKey, tenantId);
   const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: additionalData(tenantId, purpose) }, key, plaintext);
-  return [VERSION, await rootKeyId(rootKey), toBase64Url(iv), toBase64Url(new Uint8Array(ciphertext))].join(".");
+  return [VERSION, await rootKeyId(rootKey), encodeBase64Url(iv), encodeBase64Url(new Uint8Array(ciphertext))].join(".");
 }
 
 /** The key id a sealed value was made with, or null when it is not a sealed value. */
@@ -81,15 +70,17 @@ export function sealedKeyId(sealed: string): string | null {
  */
 export async function open(rootKeys: readonly string[], tenantId: string, purpose: string, sealed: string): Promise<unknown> {
   const [version, keyId, ivText, cipherText] = sealed.split(".");
-  if (version !== VERSION || !keyId || !ivText || !cipherText) throw new SealedValueError("The stored credentials are not in a known format.");
+  const iv = decodeBase64(ivText ?? "");
+  const ciphertext = decodeBase64(cipherText ?? "");
+  if (version !== VERSION || !keyId || !iv || !ciphertext) throw new SealedValueError("The stored credentials are not in a known format.");
   for (const rootKey of rootKeys) {
     if (!rootKey || (await rootKeyId(rootKey)) !== keyId) continue;
     try {
       const key = await tenantKey(rootKey, tenantId);
       const plaintext = await crypto.subtle.decrypt(
-        { name: "AES-GCM", iv: fromBase64Url(ivText), additionalData: additionalData(tenantId, purpose) },
+        { name: "AES-GCM", iv, additionalData: additionalData(tenantId, purpose) },
         key,
-        fromBase64Url(cipherText),
+        ciphertext,
       );
       return JSON.parse(new TextDecoder().decode(plaintext));
     } catch {

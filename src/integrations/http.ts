@@ -1,3 +1,4 @@
+import { encodeBase64 } from "../http/base64";
 /**
  * The one way integration code calls a provider: no redirects followed (a redirect could point
  * anywhere), a time limit, and every refusal turned into a ProviderError that says whether to
@@ -131,10 +132,7 @@ export function retryAfterSeconds(headers: Headers, nowMs: number): number | nul
 
 /** Basic auth header value for user:password. */
 export function basicAuth(user: string, password: string): string {
-  const bytes = new TextEncoder().encode(`${user}:${password}`);
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return `Basic ${btoa(binary)}`;
+  return `Basic ${encodeBase64(new TextEncoder().encode(`${user}:${password}`))}`;
 }
 
 /** Reads a JSON answer; a provider that answers 2xx with a body that is not JSON is refused. */

@@ -1,4 +1,5 @@
 import { hmacKeyCache } from "../auth/key-cache";
+import { encodeBase64Url } from "../http/base64";
 
 /**
  * Survey links: `<origin>/survey/<tenant id>.<43 characters>`. The second part is an
@@ -9,18 +10,13 @@ import { hmacKeyCache } from "../auth/key-cache";
 
 const TOKEN = /^(t_[0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/;
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
 
 const macKey = hmacKeyCache("SHA-256");
 
 /** The token of one recipient's link. */
 export async function surveyToken(rootKey: string, tenantId: string, recipientId: string): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", await macKey(rootKey), new TextEncoder().encode(`survey-link\n${tenantId}\n${recipientId}`));
-  return `${tenantId}.${toBase64Url(new Uint8Array(mac))}`;
+  return `${tenantId}.${encodeBase64Url(new Uint8Array(mac))}`;
 }
 
 /** What is stored and looked up: the hex SHA-256 of the token. */

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "../../auth/passwords";
 import type { Json } from "../../db/accounts";
 import type { ConnectionFields, InboundEvent, WebhookRequest, WebhookVerification } from "../provider";
 import { mixpanelConnection } from "./connection";
+import { decodeBase64 } from "../../http/base64";
 
 /**
  * Mixpanel cohort sync posts to our webhook with HTTP Basic auth using the credentials this
@@ -39,8 +40,9 @@ function basicCredentials(header: string | null): { user: string; password: stri
   if (!match?.[1]) return { problem: "the Authorization header is not HTTP Basic credentials (Basic <base64 of username:password>)" };
   let decoded: string;
   try {
-    const binary = atob(match[1]);
-    decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
+    const bytes = decodeBase64(match[1]);
+    if (!bytes) throw new Error("not base64");
+    decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return { problem: "the Authorization header's Basic credentials are not valid base64 of UTF-8 text" };
   }

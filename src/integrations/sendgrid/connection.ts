@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ConnectionFields } from "../provider";
+import { decodeBase64 } from "../../http/base64";
 
 /**
  * A SendGrid connection: the API key (sealed), the region whose API host it belongs to, the
@@ -22,19 +23,6 @@ const P256_SPKI_PREFIX = [
   0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
 ];
 
-/** Decodes standard or URL-safe base64 (padding optional); null when it is not base64. */
-export function decodeBase64(text: string): Uint8Array<ArrayBuffer> | null {
-  const clean = text.trim().replaceAll("-", "+").replaceAll("_", "/");
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length === 0) return null;
-  try {
-    const binary = atob(clean);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  } catch {
-    return null;
-  }
-}
 
 /** Null when the text is a base64 P-256 public key (SPKI) as SendGrid shows it; otherwise what is wrong. */
 export function publicKeyProblem(text: string): string | null {

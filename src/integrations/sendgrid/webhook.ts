@@ -1,7 +1,8 @@
 import { keyCache } from "../../auth/key-cache";
 import type { Json } from "../../db/accounts";
 import type { ConnectionFields, InboundEvent, WebhookRequest, WebhookVerification } from "../provider";
-import { decodeBase64, normalizePublicKey, publicKeyProblem } from "./connection";
+import { decodeBase64 } from "../../http/base64";
+import { normalizePublicKey, publicKeyProblem } from "./connection";
 
 /**
  * SendGrid's Signed Event Webhook: an ECDSA P-256 / SHA-256 signature over the timestamp

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Json } from "../../db/accounts";
 import { hmacKeyCache } from "../../auth/key-cache";
 import type { ConnectionFields, InboundEvent, WebhookRequest, WebhookVerification } from "../provider";
+import { decodeBase64, encodeBase64 } from "../../http/base64";
 
 /**
  * Zendesk webhooks: `X-Zendesk-Webhook-Signature` is base64(HMAC-SHA256(signing secret,
@@ -140,10 +141,8 @@ export function parseTimestamp(value: string): number | null {
 function decodeSignature(value: string): Uint8Array<ArrayBuffer> | null {
   const trimmed = value.trim();
   if (!/^[A-Za-z0-9+/]{43}=$/.test(trimmed)) return null;
-  const binary = atob(trimmed);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes.length === 32 ? bytes : null;
+  const bytes = decodeBase64(trimmed);
+  return bytes?.length === 32 ? bytes : null;
 }
 
 const signingKey = hmacKeyCache("SHA-256");
@@ -152,9 +151,7 @@ const signingKey = hmacKeyCache("SHA-256");
 export async function signWebhook(secret: string, timestamp: string, body: Uint8Array | string): Promise<string> {
   const key = await signingKey(secret);
   const signature = new Uint8Array(await crypto.subtle.sign("HMAC", key, signedContent(timestamp, typeof body === "string" ? new TextEncoder().encode(body) : body)));
-  let binary = "";
-  for (const byte of signature) binary += String.fromCharCode(byte);
-  return btoa(binary);
+  return encodeBase64(signature);
 }
 
 function signedContent(timestamp: string, body: Uint8Array): Uint8Array<ArrayBuffer> {
