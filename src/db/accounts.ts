@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import { compiledOnce, placeholders } from "./compiled";
+import { keysetPage } from "./keyset-cursor";
 import { accountEvents, accounts, auditLog, settings } from "./tenant-schema";
 import type * as schema from "./tenant-schema";
 import type { ReadCache } from "./read-cache";
@@ -676,8 +677,7 @@ export function accountTimeline(db: TenantDb, accountId: string, query: Timeline
     .orderBy(desc(accountEvents.occurredAt), desc(accountEvents.id))
     .limit(query.limit + 1)
     .all();
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
+  const { page, next_cursor } = keysetPage(rows, query.limit, (row) => [row.occurredAt, row.id]);
   const counts = db
     .select({ type: accountEvents.eventType, count: sql<number>`count(*)` })
     .from(accountEvents)
@@ -692,7 +692,7 @@ export function accountTimeline(db: TenantDb, accountId: string, query: Timeline
   }
   return {
     events: page.map(toEvent),
-    next_cursor: rows.length > query.limit && last ? btoa(JSON.stringify([last.occurredAt, last.id])) : null,
+    next_cursor,
     counts_by_type: countsByType,
     total_events: total,
   };
@@ -716,14 +716,13 @@ function nextDay(date: string): string {
 export function recentTimeline(db: TenantDb, accountId: string, limit: number): Timeline {
   const reads = hotQueries(db);
   const rows = reads.latestEvents.all({ accountId, limit: limit + 1 });
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
+  const { page, next_cursor } = keysetPage(rows, limit, (row) => [row.occurredAt, row.id]);
   // No rows means no events, so no counts either.
   const countsByType = JSON.parse(rows[0]?.countsByType ?? "{}") as Partial<Record<EventType, number>>;
   const total = Object.values(countsByType).reduce((sum, count) => sum + count, 0);
   return {
     events: page.map(toEvent),
-    next_cursor: rows.length > limit && last ? btoa(JSON.stringify([last.occurredAt, last.id])) : null,
+    next_cursor,
     counts_by_type: countsByType,
     total_events: total,
   };
