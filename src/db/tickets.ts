@@ -573,25 +573,36 @@ function isUniqueViolation(error: unknown, column: string): boolean {
 }
 
 /**
+ * How a caller that already knows more than the input says opens a ticket: `support`, the
+ * workspace's SLA and routing settings read once for a whole batch; `placed`, set when the
+ * account and requester come from rows the database's foreign keys tie together (a webhook's
+ * placement found them), so neither is looked up again.
+ */
+export interface OpenTicketOptions {
+  support?: SupportSettings;
+  placed?: boolean;
+}
+
+/**
  * Opens a ticket with its SLA clocks, routing and timeline entry; the detail is left to
  * createTicket. Webhooks open tickets in bulk, so the clocks are computed from the one
- * "created" event in memory, the row comes back from its insert, not from re-reads, and the
- * workspace's SLA and routing settings (`support`) can be read once for a whole batch.
+ * "created" event in memory and the row comes back from its insert, not from re-reads.
  */
 export function openTicket(
   db: TenantDb,
   input: NewTicket,
   actor: string,
   now = new Date(),
-  support: SupportSettings = supportSettings(db),
+  options: OpenTicketOptions = {},
 ): { ticketId: string; row: TicketRow; routing: Routing | null } {
-  const account = requireAccount(db, input.client_id, now);
+  const accountId = options.placed ? input.client_id : requireAccount(db, input.client_id, now).client_id;
   const openedAt = instant(input.opened_at, "opened_at", now);
-  if (input.requester_contact_id) {
+  if (input.requester_contact_id && !options.placed) {
     const contact = db.select({ accountId: contacts.accountId }).from(contacts).where(eq(contacts.id, input.requester_contact_id)).get();
     if (!contact) throw new AccountError("not_found", `requester_contact_id: no contact "${input.requester_contact_id}" in this workspace.`);
-    if (contact.accountId !== account.client_id) throw new AccountError("invalid", `requester_contact_id: contact "${input.requester_contact_id}" belongs to another account, not ${account.client_id}.`);
+    if (contact.accountId !== accountId) throw new AccountError("invalid", `requester_contact_id: contact "${input.requester_contact_id}" belongs to another account, not ${accountId}.`);
   }
+  const support = options.support ?? supportSettings(db);
   const category = input.category.trim().toLowerCase();
   const routing = input.assignee === undefined ? routeTicket(db, category, support.routing) : null;
   const assignee = input.assignee ?? routing?.assignee ?? null;
@@ -600,7 +611,7 @@ export function openTicket(
   const report = slaReport({ priority: input.priority }, [{ type: "created", status: "new", at }], engineConfig(support.sla), now);
   const inserted = insertTicket(db, {
     id,
-    accountId: account.client_id,
+    accountId,
     externalId: input.external_id ?? null,
     subject: input.subject,
     description: input.description ?? "",

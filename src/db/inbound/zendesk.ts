@@ -157,8 +157,12 @@ function open(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, place: 
     },
     ACTOR,
     now,
-    // No webhook event changes the SLA or routing settings: read them once per batch.
-    batch.memo("support-settings", () => supportSettings(tx)),
+    {
+      // No webhook event changes the SLA or routing settings: read them once per batch.
+      support: batch.memo("support-settings", () => supportSettings(tx)),
+      // placeTicket found the account and requester through linked rows (foreign keys).
+      placed: true,
+    },
   );
   return row;
 }
