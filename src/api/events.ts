@@ -2,6 +2,7 @@ import { tenantStub } from "../../durable-objects/tenant";
 import { findActiveApiKey, touchApiKey } from "../db/api-keys";
 import { USAGE_EVENT_TYPES, type EventRejection, type IncomingUsageEvent, type UsageEventType } from "../db/usage-events";
 import type { Env } from "../env";
+import { basicCredentials } from "../http/basic-auth";
 import { readLimitedBody } from "../http/body";
 
 /**
@@ -37,14 +38,8 @@ export function apiKeyFromHeader(header: string | null): string | null {
   if (!value) return null;
   if (scheme.toLowerCase() === "bearer") return value;
   if (scheme.toLowerCase() === "basic") {
-    let decoded: string;
-    try {
-      decoded = atob(value);
-    } catch {
-      return null;
-    }
-    const colon = decoded.indexOf(":");
-    return colon < 0 ? decoded : decoded.slice(0, colon);
+    const credentials = basicCredentials(header);
+    return "problem" in credentials ? null : credentials.user;
   }
   return null;
 }

@@ -1,8 +1,8 @@
 import { timingSafeEqual } from "../../auth/passwords";
 import type { Json } from "../../db/accounts";
 import type { ConnectionFields, InboundEvent, WebhookRequest, WebhookVerification } from "../provider";
+import { basicCredentials } from "../../http/basic-auth";
 import { mixpanelConnection } from "./connection";
-import { decodeBase64 } from "../../http/base64";
 
 /**
  * Mixpanel cohort sync posts to our webhook with HTTP Basic auth using the credentials this
@@ -34,21 +34,12 @@ export async function sameSecret(given: string, expected: string): Promise<boole
 }
 
 /** user and password out of "Basic <base64>", or why not. */
-function basicCredentials(header: string | null): { user: string; password: string } | { problem: string } {
+function webhookCredentials(header: string | null): { user: string; password: string } | { problem: string } {
   if (!header) return { problem: "the Authorization header is missing: set Basic authentication on the Mixpanel webhook connection" };
-  const match = /^Basic\s+([A-Za-z0-9+/]+=*)\s*$/i.exec(header);
-  if (!match?.[1]) return { problem: "the Authorization header is not HTTP Basic credentials (Basic <base64 of username:password>)" };
-  let decoded: string;
-  try {
-    const bytes = decodeBase64(match[1]);
-    if (!bytes) throw new Error("not base64");
-    decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    return { problem: "the Authorization header's Basic credentials are not valid base64 of UTF-8 text" };
-  }
-  const colon = decoded.indexOf(":");
-  if (colon < 0) return { problem: "the Authorization header's Basic credentials hold no username:password pair" };
-  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  const credentials = basicCredentials(header);
+  if ("problem" in credentials) return { problem: `the Authorization header ${credentials.problem}` };
+  if (credentials.password === null) return { problem: "the Authorization header's Basic credentials hold no username:password pair" };
+  return { user: credentials.user, password: credentials.password };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -67,7 +58,7 @@ function hex(bytes: Uint8Array): string {
 
 export async function verifyMixpanelWebhook(connection: ConnectionFields, request: WebhookRequest): Promise<WebhookVerification> {
   const fields = mixpanelConnection(connection);
-  const credentials = basicCredentials(request.headers.get("authorization"));
+  const credentials = webhookCredentials(request.headers.get("authorization"));
   if ("problem" in credentials) return { ok: false, status: 401, reason: credentials.problem };
   // Both compared, always, so timing says nothing about which one was wrong.
   const [userOk, passwordOk] = await Promise.all([sameSecret(credentials.user, fields.webhook_username), sameSecret(credentials.password, fields.webhook_password)]);
