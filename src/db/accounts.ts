@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import { compiledOnce, placeholders } from "./compiled";
-import { keysetPage } from "./keyset-cursor";
+import { afterCursor, decodeCursor, encodeCursor, keysetPage } from "./keyset-cursor";
 import { accountEvents, accounts, auditLog, settings } from "./tenant-schema";
 import type * as schema from "./tenant-schema";
 import type { ReadCache } from "./read-cache";
@@ -483,25 +483,26 @@ interface CursorPosition {
   o: "asc" | "desc";
 }
 
-function encodeCursor(position: CursorPosition): string {
-  return btoa(JSON.stringify(position)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+function isCursorPosition(value: unknown): value is CursorPosition {
+  if (typeof value !== "object" || value === null) return false;
+  const { v, id, s, o } = value as Record<string, unknown>;
+  return (
+    (v === null || typeof v === "string" || typeof v === "number") &&
+    typeof id === "string" &&
+    (ACCOUNT_SORT_FIELDS as readonly unknown[]).includes(s) &&
+    (o === "asc" || o === "desc")
+  );
 }
 
-function decodeCursor(cursor: string, sortBy: AccountSortField, order: "asc" | "desc"): CursorPosition {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
-  } catch {
-    throw new AccountError("invalid", "cursor is not one this server issued; pass next_cursor from the previous page unchanged.");
-  }
-  const position = parsed as Partial<CursorPosition>;
-  if (typeof position.id !== "string" || position.s !== sortBy || position.o !== order) {
+function decodeListCursor(cursor: string, sortBy: AccountSortField, order: "asc" | "desc"): CursorPosition {
+  const position = decodeCursor(cursor, isCursorPosition);
+  if (position.s !== sortBy || position.o !== order) {
     throw new AccountError(
       "invalid",
       "cursor belongs to a different sort; keep sort_by and sort_order the same while paging, or drop the cursor to start over.",
     );
   }
-  return position as CursorPosition;
+  return position;
 }
 
 function filterConditions(filters: AccountFilters): SQL[] {
@@ -531,7 +532,7 @@ function filterConditions(filters: AccountFilters): SQL[] {
  * health_score can be null; its unscored accounts come after every scored one in either
  * direction (pageRows reads them as a second range).
  */
-function afterCursor(position: CursorPosition, sortBy: AccountSortField, order: "asc" | "desc"): SQL {
+function afterPosition(position: CursorPosition, sortBy: AccountSortField, order: "asc" | "desc"): SQL {
   const column = SORT_COLUMN[sortBy];
   const idAfter = order === "asc" ? gt(accounts.id, position.id) : lt(accounts.id, position.id);
   if (position.v === null) {
@@ -561,10 +562,10 @@ function pageRows(db: TenantDb, conditions: SQL[], sortBy: AccountSortField, ord
       .limit(count)
       .all();
   if (sortBy !== "health_score") {
-    return read([cursor ? afterCursor(cursor, sortBy, order) : undefined], [direction(column), direction(accounts.id)], limit);
+    return read([cursor ? afterPosition(cursor, sortBy, order) : undefined], [direction(column), direction(accounts.id)], limit);
   }
-  if (cursor && cursor.v === null) return read([afterCursor(cursor, sortBy, order)], [direction(accounts.id)], limit);
-  const scored = read([sql`${column} IS NOT NULL`, cursor ? afterCursor(cursor, sortBy, order) : undefined], [direction(column), direction(accounts.id)], limit);
+  if (cursor && cursor.v === null) return read([afterPosition(cursor, sortBy, order)], [direction(accounts.id)], limit);
+  const scored = read([sql`${column} IS NOT NULL`, cursor ? afterPosition(cursor, sortBy, order) : undefined], [direction(column), direction(accounts.id)], limit);
   if (scored.length >= limit) return scored;
   return [...scored, ...read([sql`${column} IS NULL`], [direction(accounts.id)], limit - scored.length)];
 }
@@ -573,7 +574,7 @@ export function listAccounts(db: TenantDb, options: ListOptions, now = new Date(
   const { filters, sort_by: sortBy, sort_order: order, limit } = options;
   const conditions = filterConditions(filters);
   const where = conditions.length ? and(...conditions) : undefined;
-  const cursor = options.cursor ? decodeCursor(options.cursor, sortBy, order) : null;
+  const cursor = options.cursor ? decodeListCursor(options.cursor, sortBy, order) : null;
   const rows = pageRows(db, conditions, sortBy, order, cursor, limit + 1);
 
   const page = rows.slice(0, limit);
@@ -665,15 +666,10 @@ export function accountTimeline(db: TenantDb, accountId: string, query: Timeline
   if (query.event_types?.length) conditions.push(inArray(accountEvents.eventType, query.event_types));
   const matching = and(...conditions);
 
-  const pageConditions = [...conditions];
-  if (query.cursor) {
-    const [at, id] = decodeTimelineCursor(query.cursor);
-    pageConditions.push(or(lt(accountEvents.occurredAt, at), and(eq(accountEvents.occurredAt, at), lt(accountEvents.id, id))) as SQL);
-  }
   const rows = db
     .select()
     .from(accountEvents)
-    .where(and(...pageConditions))
+    .where(and(...conditions, afterCursor(accountEvents.occurredAt, accountEvents.id, query.cursor)))
     .orderBy(desc(accountEvents.occurredAt), desc(accountEvents.id))
     .limit(query.limit + 1)
     .all();
@@ -696,16 +692,6 @@ export function accountTimeline(db: TenantDb, accountId: string, query: Timeline
     counts_by_type: countsByType,
     total_events: total,
   };
-}
-
-function decodeTimelineCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(atob(cursor));
-    if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string") return [value[0], value[1]];
-  } catch {
-    // fall through to the error below
-  }
-  throw new AccountError("invalid", "cursor is not one this server issued; pass next_cursor from the previous page unchanged.");
 }
 
 function nextDay(date: string): string {

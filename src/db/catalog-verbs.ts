@@ -4,6 +4,7 @@ import { AccountError, newId, requireAccount, type Json, type TenantDb } from ".
 import { toReview, type BusinessReview } from "./advocacy";
 import type { Campaign, CampaignStatus, Newsletter, NewNewsletter } from "./communications";
 import { INSIGHT_STATUSES, insightSupport, type ProductInsight } from "./feedback-intel";
+import { patchChanges } from "./patch";
 import { accounts, businessReviews, campaignRecipients, campaigns, emailSends, newsletters, productInsightFeedback, productInsights } from "./tenant-schema";
 
 /**
@@ -44,24 +45,8 @@ function readInsight(db: TenantDb, id: string): ProductInsight {
 
 export function updateInsight(db: TenantDb, id: string, changes: InsightChanges, now = new Date()): { insight: ProductInsight; changed: string[]; linked_feedback_ids: string[]; already_linked: string[] } {
   const before = readInsight(db, id);
-  const patch: Partial<typeof productInsights.$inferInsert> = {};
-  const changed: string[] = [];
-  if (changes.title !== undefined && changes.title !== before.title) {
-    patch.title = changes.title;
-    changed.push("title");
-  }
-  if (changes.description !== undefined && changes.description !== before.description) {
-    patch.description = changes.description;
-    changed.push("description");
-  }
-  if (changes.status !== undefined && changes.status !== before.status) {
-    patch.status = changes.status;
-    changed.push("status");
-  }
-  if (changes.priority !== undefined && changes.priority !== before.priority) {
-    patch.priority = changes.priority;
-    changed.push("priority");
-  }
+  // The insight as read has the table's own names for these four columns.
+  const { patch, changed } = patchChanges(before, changes, { title: "title", description: "description", status: "status", priority: "priority" });
   const wanted = [...new Set(changes.add_feedback_ids ?? [])];
   const linked: string[] = [];
   const already: string[] = [];

@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, sql, type SQL } from "drizzle-orm";
 import { compileAccountRule, forEachAccountRecord } from "./account-fields";
 import { AccountError, daysUntil, newId, type Json, type TenantDb, type Tier } from "./accounts";
 import { suppressedEmails } from "./email-suppressions";
+import { afterCursor, keysetPage } from "./keyset-cursor";
 import { requireSegment } from "./segments";
 import { accounts, campaignRecipients, campaigns, contacts, newsletters, settings } from "./tenant-schema";
 
@@ -457,16 +458,7 @@ export interface CampaignList {
 export function listCampaigns(db: TenantDb, options: { status?: CampaignStatus; limit: number; cursor?: string }): CampaignList {
   const conditions: SQL[] = [];
   if (options.status) conditions.push(eq(campaigns.status, options.status));
-  if (options.cursor) {
-    let after: [string, string];
-    try {
-      after = JSON.parse(atob(options.cursor)) as [string, string];
-      if (!Array.isArray(after) || typeof after[0] !== "string" || typeof after[1] !== "string") throw new Error("bad");
-    } catch {
-      throw new AccountError("invalid", "cursor is not one this server issued; pass next_cursor from the previous page unchanged.");
-    }
-    conditions.push(or(lt(campaigns.createdAt, after[0]), and(eq(campaigns.createdAt, after[0]), lt(campaigns.id, after[1]))) as SQL);
-  }
+  if (options.cursor) conditions.push(afterCursor(campaigns.createdAt, campaigns.id, options.cursor) as SQL);
   const rows = db
     .select()
     .from(campaigns)
@@ -474,9 +466,8 @@ export function listCampaigns(db: TenantDb, options: { status?: CampaignStatus; 
     .orderBy(desc(campaigns.createdAt), desc(campaigns.id))
     .limit(options.limit + 1)
     .all();
-  const page = rows.slice(0, options.limit);
-  const last = page.at(-1);
-  return { campaigns: page.map(toCampaign), next_cursor: rows.length > options.limit && last ? btoa(JSON.stringify([last.createdAt, last.id])) : null };
+  const { page, next_cursor } = keysetPage(rows, options.limit, (row) => [row.createdAt, row.id]);
+  return { campaigns: page.map(toCampaign), next_cursor };
 }
 
 export function getCampaign(db: TenantDb, id: string, limit: number): { campaign: Campaign; recipients: RenderedRecipient[]; recipients_shown: number } {

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import { AccountError, appendEvent, newId, requireAccount, type TenantDb } from "./accounts";
+import { decodePairCursor, keysetPage } from "./keyset-cursor";
 import { closeTasksFromSource, insertTask, startTasksFromSource, type TaskPriority } from "./tasks";
 import { accounts, escalations, settings, tasks, tickets } from "./tenant-schema";
 
@@ -346,16 +347,6 @@ export interface EscalationList {
   sla_hours: SlaHours;
 }
 
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(atob(cursor));
-    if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string") return [value[0], value[1]];
-  } catch {
-    // fall through
-  }
-  throw new AccountError("invalid", "cursor is not one this server issued; pass next_cursor from the previous page unchanged.");
-}
-
 /** Escalations by resolve_by (soonest first), then id; `breached` is judged at `now`. */
 export function listEscalations(db: TenantDb, query: EscalationQuery, now = new Date()): EscalationList {
   const at = now.toISOString();
@@ -369,7 +360,7 @@ export function listEscalations(db: TenantDb, query: EscalationQuery, now = new 
   const matching = conditions.length ? and(...conditions) : undefined;
   const pageConditions = [...conditions];
   if (query.cursor) {
-    const [resolveBy, id] = decodeCursor(query.cursor);
+    const [resolveBy, id] = decodePairCursor(query.cursor);
     pageConditions.push(or(gt(escalations.resolveBy, resolveBy), and(eq(escalations.resolveBy, resolveBy), gt(escalations.id, id))) as SQL);
   }
   const rows = db
@@ -380,8 +371,7 @@ export function listEscalations(db: TenantDb, query: EscalationQuery, now = new 
     .orderBy(asc(escalations.resolveBy), asc(escalations.id))
     .limit(query.limit + 1)
     .all();
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1)?.escalation;
+  const { page, next_cursor } = keysetPage(rows, query.limit, ({ escalation }) => [escalation.resolveBy, escalation.id]);
 
   const groups = db
     .select({
@@ -406,7 +396,7 @@ export function listEscalations(db: TenantDb, query: EscalationQuery, now = new 
   }
   return {
     escalations: page.map(({ escalation, clientName }) => toEscalation(db, escalation, clientName, now)),
-    next_cursor: rows.length > query.limit && last ? btoa(JSON.stringify([last.resolveBy, last.id])) : null,
+    next_cursor,
     summary: { total_count: total, breached_count: breached, by_status: byStatus, by_severity: bySeverity },
     sla_hours: slaHours(db),
   };

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { feedback as fb, sentiment } from "../analytics";
 import { AccountError, appendEvent, newId, requireAccount, type TenantDb } from "./accounts";
+import { decodePairCursor, keysetPage } from "./keyset-cursor";
 import { cohortAccounts, engine, periods, type AccountFilter, type RevenueGranularity } from "./revenue";
 import { CES_SCALE } from "./satisfaction";
 import { cohorts } from "../analytics";
@@ -181,16 +182,6 @@ export interface FeedbackQuery {
   cursor?: string;
 }
 
-function decodeCursor(cursor: string): { at: string; id: string } {
-  try {
-    const [at, id] = JSON.parse(atob(cursor)) as [unknown, unknown];
-    if (typeof at === "string" && typeof id === "string") return { at, id };
-  } catch {
-    // fall through
-  }
-  throw new AccountError("invalid", "cursor: not a cursor from list_feedback; pass next_cursor as returned, or leave it out for the first page.");
-}
-
 export function listFeedback(db: TenantDb, query: FeedbackQuery): { feedback: FeedbackItem[]; next_cursor: string | null } {
   const parts = [sql`1 = 1`];
   if (query.client_id) parts.push(sql`f.account_id = ${query.client_id}`);
@@ -203,17 +194,16 @@ export function listFeedback(db: TenantDb, query: FeedbackQuery): { feedback: Fe
   if (query.sentiment === "positive") parts.push(sql`f.sentiment >= ${positive}`);
   if (query.sentiment === "neutral") parts.push(sql`f.sentiment >= ${neutral} AND f.sentiment < ${positive}`);
   if (query.cursor) {
-    const c = decodeCursor(query.cursor);
-    parts.push(sql`(f.submitted_at < ${c.at} OR (f.submitted_at = ${c.at} AND f.id < ${c.id}))`);
+    const [at, id] = decodePairCursor(query.cursor);
+    parts.push(sql`(f.submitted_at < ${at} OR (f.submitted_at = ${at} AND f.id < ${id}))`);
   }
   const rows = db.all<FeedbackRow>(sql`
     SELECT f.id, f.account_id, a.name, f.contact_id, f.kind, f.score, f.text, f.sentiment, f.source, f.submitted_at
     FROM feedback f JOIN accounts a ON a.id = f.account_id
     WHERE ${sql.join(parts, sql` AND `)}
     ORDER BY f.submitted_at DESC, f.id DESC LIMIT ${query.limit + 1}`);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return { feedback: page.map(toItem), next_cursor: rows.length > query.limit && last ? btoa(JSON.stringify([last.submitted_at, last.id])) : null };
+  const { page, next_cursor } = keysetPage(rows, query.limit, (row) => [row.submitted_at, row.id]);
+  return { feedback: page.map(toItem), next_cursor };
 }
 
 // ---------------------------------------------------------------- insights

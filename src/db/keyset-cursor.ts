@@ -2,22 +2,44 @@ import { and, eq, lt, or, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { AccountError } from "./accounts";
 
+const INVALID_CURSOR = "cursor: not one this server issued; pass next_cursor from the previous page unchanged.";
+
 /**
- * Cursors for lists paged newest first by (time, id): the last row's pair, base64 JSON, so a
- * client passes it back unchanged.
+ * A pagination cursor: the value as base64 JSON, so a client passes it back unchanged. Text
+ * outside ASCII is written as JSON \u escapes, since btoa takes only Latin-1 characters (an
+ * account name sorted on could hold any); ASCII-only values encode as they always have.
  */
+export function encodeCursor(value: unknown): string {
+  return btoa(JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+}
+
+/**
+ * The value a cursor carries, when it has the shape `isShape` expects. A cursor that is not
+ * base64, not JSON, or of another shape is refused by name, never thrown raw. Accepts the
+ * URL-safe alphabet and missing padding too: the accounts list issued its cursors that way.
+ */
+export function decodeCursor<T>(cursor: string, isShape: (value: unknown) => value is T): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
+  } catch {
+    throw new AccountError("invalid", INVALID_CURSOR);
+  }
+  if (!isShape(value)) throw new AccountError("invalid", INVALID_CURSOR);
+  return value;
+}
+
+function isPair(value: unknown): value is [string, string] {
+  return Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string";
+}
+
+/** Cursors for lists paged by (time, id): the last row's pair. */
 export function encodePairCursor(at: string, id: string): string {
-  return btoa(JSON.stringify([at, id]));
+  return encodeCursor([at, id]);
 }
 
 export function decodePairCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(atob(cursor));
-    if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string") return [value[0], value[1]];
-  } catch {
-    // fall through
-  }
-  throw new AccountError("invalid", "cursor: not one this server issued; pass next_cursor from the previous page unchanged.");
+  return decodeCursor(cursor, isPair);
 }
 
 /**

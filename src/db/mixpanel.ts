@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, gte, inArray, isNotNull, lte, or, sql } from "drizzle-orm";
 import type { ExportableUsageEvent } from "../integrations/mixpanel/operations";
 import { AccountError, type TenantDb } from "./accounts";
+import { decodePairCursor, keysetPage } from "./keyset-cursor";
 import type { IncomingUsageEvent } from "./usage-events";
 import { writeSetting } from "./usage-reads";
 import { accounts, mixpanelCohortMembers, mixpanelCohorts, settings, usageEvents } from "./tenant-schema";
@@ -45,22 +46,12 @@ export interface ExportQuery {
   limit: number;
 }
 
-function decodeCursor(cursor: string): { at: string; id: string } {
-  try {
-    const value: unknown = JSON.parse(atob(cursor));
-    if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string") return { at: value[0], id: value[1] };
-  } catch {
-    // fall through
-  }
-  throw new AccountError("invalid", "cursor is not one this server issued; pass next_cursor from the previous page unchanged.");
-}
-
 /** A page of our product-activity events (track, page) with an account, oldest first. */
 export function usageEventsForExport(db: TenantDb, query: ExportQuery): { events: ExportableUsageEvent[]; next_cursor: string | null } {
   if (query.client_id && !db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, query.client_id)).get()) {
     throw new AccountError("not_found", `No account with client_id "${query.client_id}" in this workspace; list_clients shows the ids.`);
   }
-  const after = query.cursor ? decodeCursor(query.cursor) : null;
+  const after = query.cursor ? decodePairCursor(query.cursor) : null;
   const rows = db
     .select({
       messageId: usageEvents.messageId,
@@ -81,15 +72,14 @@ export function usageEventsForExport(db: TenantDb, query: ExportQuery): { events
         inArray(usageEvents.type, ["track", "page"]),
         gte(usageEvents.occurredAt, `${query.from}T00:00:00`),
         lte(usageEvents.occurredAt, `${query.to}T23:59:59.999Z`),
-        after ? or(gt(usageEvents.occurredAt, after.at), and(eq(usageEvents.occurredAt, after.at), gt(usageEvents.messageId, after.id))) : undefined,
+        after ? or(gt(usageEvents.occurredAt, after[0]), and(eq(usageEvents.occurredAt, after[0]), gt(usageEvents.messageId, after[1]))) : undefined,
       ),
     )
     .orderBy(asc(usageEvents.occurredAt), asc(usageEvents.messageId))
     .limit(query.limit + 1)
     .all();
-  const page = rows.slice(0, query.limit).map((row) => ({ ...row, accountId: row.accountId ?? "" }));
-  const last = page.at(-1);
-  return { events: page, next_cursor: rows.length > query.limit && last ? btoa(JSON.stringify([last.occurredAt, last.messageId])) : null };
+  const { page, next_cursor } = keysetPage(rows, query.limit, (row) => [row.occurredAt, row.messageId]);
+  return { events: page.map((row) => ({ ...row, accountId: row.accountId ?? "" })), next_cursor };
 }
 
 /**

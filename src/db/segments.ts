@@ -2,6 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import type { segments as engine } from "../analytics";
 import { compileAccountRule, forEachAccountRecord, matchedReasons, type AccountRecord } from "./account-fields";
 import { AccountError, daysUntil, newId, type Json, type TenantDb } from "./accounts";
+import { decodeCursor, encodeCursor } from "./keyset-cursor";
 import { segments } from "./tenant-schema";
 
 /**
@@ -78,20 +79,13 @@ function toMember(account: AccountRecord, rule: unknown, predicate: engine.Segme
   };
 }
 
-function encodeCursor(id: string): string {
-  return btoa(JSON.stringify({ after: id })).replaceAll("=", "");
+/** A member page's cursor: the last member's id. */
+interface MemberCursor {
+  after: string;
 }
 
-function decodeCursor(cursor: string): string {
-  try {
-    const value: unknown = JSON.parse(atob(cursor));
-    if (typeof value === "object" && value !== null && typeof (value as { after?: unknown }).after === "string") {
-      return (value as { after: string }).after;
-    }
-  } catch {
-    // fall through
-  }
-  throw new AccountError("invalid", "cursor is not one this server issued; pass next_cursor from the previous page unchanged.");
+function isMemberCursor(value: unknown): value is MemberCursor {
+  return typeof value === "object" && value !== null && typeof (value as Record<string, unknown>).after === "string";
 }
 
 function round2(value: number): number {
@@ -113,11 +107,11 @@ function memberPage(db: TenantDb, rule: unknown, predicate: engine.SegmentPredic
       members.push(toMember(account, rule, predicate, now));
       return true;
     },
-    { after: cursor === undefined ? undefined : decodeCursor(cursor) },
+    { after: cursor === undefined ? undefined : decodeCursor(cursor, isMemberCursor).after },
     now,
   );
   const last = members.at(-1);
-  return { members, next_cursor: more && last ? encodeCursor(last.client_id) : null };
+  return { members, next_cursor: more && last ? encodeCursor({ after: last.client_id } satisfies MemberCursor) : null };
 }
 
 /** Evaluates a rule without saving it: how many accounts, their ARR, and a page of members with why. */

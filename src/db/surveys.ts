@@ -5,6 +5,7 @@ import { AccountError, newId, type Json, type TenantDb } from "./accounts";
 import { resolveRecipients, targetAccountIds, type ContactRole } from "./communications";
 import { insertFeedback } from "./feedback-intel";
 import { afterCursor, keysetPage } from "./keyset-cursor";
+import { patchChanges } from "./patch";
 import { CES_SCALE } from "./satisfaction";
 import { surveyRecipients, surveySends, surveyTemplates } from "./tenant-schema";
 
@@ -185,14 +186,9 @@ export function updateSurveyTemplate(db: TenantDb, id: string, changes: SurveyTe
       changed.push("questions");
     }
   }
-  if (changes.frequency !== undefined && changes.frequency !== row.frequency) {
-    next.frequency = changes.frequency;
-    changed.push("frequency");
-  }
-  if (changes.archived !== undefined && changes.archived !== row.archived) {
-    next.archived = changes.archived;
-    changed.push("archived");
-  }
+  const fields = patchChanges(row, changes, { frequency: "frequency", archived: "archived" });
+  Object.assign(next, fields.patch satisfies Partial<TemplateRow>);
+  changed.push(...fields.changed);
   if (changed.length > 0) {
     next.updatedAt = now.toISOString();
     db.update(surveyTemplates).set({ name: next.name, questions: next.questions, frequency: next.frequency, archived: next.archived, updatedAt: next.updatedAt }).where(eq(surveyTemplates.id, id)).run();

@@ -1,5 +1,7 @@
 import { and, asc, eq, gt, inArray, isNotNull, isNull, like, lt, or, sql, type SQL } from "drizzle-orm";
 import { AccountError, appendEvent, newId, requireAccount, type TenantDb } from "./accounts";
+import { decodeCursor, encodeCursor } from "./keyset-cursor";
+import { patchChanges } from "./patch";
 import { accounts, tasks } from "./tenant-schema";
 
 /**
@@ -178,26 +180,9 @@ export function updateTask(db: TenantDb, id: string, changes: TaskChanges, actor
       throw new AccountError("conflict", `${others[0]}: the task is ${before.status}, which is final; create a new task instead.`);
     }
   }
-  if (changes.owner !== undefined && changes.owner !== before.owner) {
-    patch.owner = changes.owner;
-    changed.push("owner");
-  }
-  if (changes.due_date !== undefined && changes.due_date !== before.dueDate) {
-    patch.dueDate = changes.due_date;
-    changed.push("due_date");
-  }
-  if (changes.priority !== undefined && changes.priority !== before.priority) {
-    patch.priority = changes.priority;
-    changed.push("priority");
-  }
-  if (changes.title !== undefined && changes.title !== before.title) {
-    patch.title = changes.title;
-    changed.push("title");
-  }
-  if (changes.description !== undefined && changes.description !== before.description) {
-    patch.description = changes.description;
-    changed.push("description");
-  }
+  const fields = patchChanges(before, changes, { owner: "owner", due_date: "dueDate", priority: "priority", title: "title", description: "description" });
+  Object.assign(patch, fields.patch satisfies Partial<TaskRow>);
+  changed.push(...fields.changed);
   if (changed.length === 0) return { task: toTask(before, clientName(db, before.accountId), now), changed };
   patch.updatedAt = now.toISOString();
   db.update(tasks).set(patch).where(eq(tasks.id, id)).run();
@@ -262,14 +247,10 @@ interface TaskCursor {
   id: string;
 }
 
-function decodeTaskCursor(cursor: string): TaskCursor {
-  try {
-    const value = JSON.parse(atob(cursor)) as Partial<TaskCursor>;
-    if (typeof value.id === "string" && (typeof value.d === "string" || value.d === null)) return { d: value.d, id: value.id };
-  } catch {
-    // fall through
-  }
-  throw new AccountError("invalid", "cursor is not one this server issued; pass next_cursor from the previous page unchanged.");
+function isTaskCursor(value: unknown): value is TaskCursor {
+  if (typeof value !== "object" || value === null) return false;
+  const { d, id } = value as Record<string, unknown>;
+  return typeof id === "string" && (typeof d === "string" || d === null);
 }
 
 /** Tasks soonest due first (tasks without a due date last), then by id; keyset cursor. */
@@ -292,7 +273,7 @@ export function listTasks(db: TenantDb, query: TaskQuery, now = new Date()): Tas
 
   const pageConditions = [...conditions];
   if (query.cursor) {
-    const position = decodeTaskCursor(query.cursor);
+    const position = decodeCursor(query.cursor, isTaskCursor);
     pageConditions.push(
       position.d === null
         ? (and(isNull(tasks.dueDate), gt(tasks.id, position.id)) as SQL)
@@ -319,7 +300,7 @@ export function listTasks(db: TenantDb, query: TaskQuery, now = new Date()): Tas
     .get();
   return {
     tasks: page.map(({ task, clientName: name }) => toTask(task, name, now)),
-    next_cursor: rows.length > query.limit && last ? btoa(JSON.stringify({ d: last.task.dueDate, id: last.task.id })) : null,
+    next_cursor: rows.length > query.limit && last ? encodeCursor({ d: last.task.dueDate, id: last.task.id } satisfies TaskCursor) : null,
     total_count: totals?.count ?? 0,
     overdue_count: totals?.overdue ?? 0,
   };

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
 import { afterCursor, keysetPage } from "./keyset-cursor";
+import { patchChanges } from "./patch";
 import { sla } from "../analytics";
 import { AnalyticsConfigError } from "../analytics/errors";
 import { AccountError, appendEvent, newId, requireAccount, type Json, type TenantDb } from "./accounts";
@@ -689,19 +690,11 @@ export function updateTicket(db: TenantDb, id: string, changes: TicketChanges, a
     changed.push("priority");
     addEvent(db, id, "priority_changed", status, at, actor, { from: row.priority, to: changes.priority });
   }
-  const category = changes.category?.trim().toLowerCase();
-  if (category !== undefined && category !== row.category) {
-    set.category = category;
-    changed.push("category");
-  }
-  if (changes.subject !== undefined && changes.subject !== row.subject) {
-    set.subject = changes.subject;
-    changed.push("subject");
-  }
-  if (changes.description !== undefined && changes.description !== row.description) {
-    set.description = changes.description;
-    changed.push("description");
-  }
+  // Categories compare and store trimmed and lower-cased.
+  const text = { ...changes, category: changes.category?.trim().toLowerCase() };
+  const fields = patchChanges(row, text, { category: "category", subject: "subject", description: "description" });
+  Object.assign(set, fields.patch satisfies Partial<TicketRow>);
+  changed.push(...fields.changed);
   if (changed.length > 0) {
     db.update(tickets).set({ ...set, updatedAt: now.toISOString() }).where(eq(tickets.id, id)).run();
     refreshSla(db, id, now);
