@@ -90,7 +90,7 @@ describe("update_client_info", () => {
     expect(await refused("update_client_info", { client_id: "cs_missing", updates: { industry: "Retail" } })).toMatch(/No account with client_id "cs_missing"/);
   });
 
-  it("counts every event of the account by type in the overview, not only the five it shows", async () => {
+  it("shows the five newest events and counts every event of the account by type in the overview", async () => {
     const client = await register("Initech");
     for (const industry of ["Retail", "Finance", "Healthcare", "Energy", "Media", "Education"]) {
       await ok("update_client_info", { client_id: client.client_id, updates: { industry } });
@@ -101,7 +101,8 @@ describe("update_client_info", () => {
     expect(events.length).toBe(7);
     const expected: Record<string, number> = {};
     for (const event of events) expected[event.event_type] = (expected[event.event_type] ?? 0) + 1;
-    expect((overview.recent_activity as unknown[]).length).toBe(5);
+    // The five newest, newest first, field for field as the timeline shows them.
+    expect(overview.recent_activity).toEqual(events.slice(0, 5));
     expect(overview.activity_counts).toEqual(expected);
     expect(timeline.summary).toEqual({ total_events: 7, counts_by_type: expected });
   });

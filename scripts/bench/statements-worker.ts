@@ -15,8 +15,12 @@ const NOW = "2026-04-10T00:00:00.000Z";
 const TICKET_COLUMNS =
   "id, account_id, external_id, subject, description, priority, status, category, assignee, requester_contact_id, opened_at, first_response_due_at, resolution_due_at, sla_breached, source, updated_at";
 
-/** What each kind runs: its SQL and the bindings of its i-th execution. */
-const STATEMENTS: Record<string, { sql: string; bindings: (i: number) => (string | number | null)[] }> = {
+const RECOMPUTED_AT = "(SELECT value FROM settings WHERE key = 'health.recomputed_at')";
+const COUNTS_BY_TYPE =
+  "(SELECT json_group_object(event_type, n) FROM (SELECT event_type, count(*) AS n FROM account_events WHERE account_id = ?1 GROUP BY event_type))";
+
+/** What each kind runs: its SQL (one statement, or several in turn) and the bindings of its i-th execution. */
+const STATEMENTS: Record<string, { sql: string | string[]; bindings: (i: number) => (string | number | null)[] }> = {
   select_1: { sql: "SELECT 1", bindings: () => [] },
   account_id_only: { sql: "SELECT id FROM accounts WHERE id = ?", bindings: () => [ACCOUNT] },
   account_all_columns: { sql: "SELECT * FROM accounts WHERE id = ?", bindings: () => [ACCOUNT] },
@@ -26,6 +30,19 @@ const STATEMENTS: Record<string, { sql: string; bindings: (i: number) => (string
   },
   latest_6_events_one_json_value: {
     sql: "SELECT json_group_array(json_array(id, account_id, occurred_at, event_type, title, description, impact, actor, metadata)) FROM (SELECT * FROM account_events WHERE account_id = ? ORDER BY occurred_at DESC, id DESC LIMIT 6)",
+    bindings: () => [ACCOUNT],
+  },
+  // get_client_overview's read as two statements (the account; its latest events carrying the
+  // counts) and as one (the events packed as a JSON array).
+  overview_two_statements: {
+    sql: [
+      `SELECT *, ${RECOMPUTED_AT} FROM accounts WHERE id = ?1`,
+      `SELECT *, ${COUNTS_BY_TYPE} FROM account_events WHERE account_id = ?1 ORDER BY occurred_at DESC, id DESC LIMIT 6`,
+    ],
+    bindings: () => [ACCOUNT],
+  },
+  overview_one_statement: {
+    sql: `SELECT *, ${RECOMPUTED_AT}, (SELECT json_group_array(json_array(id, occurred_at, event_type, title, description, impact, actor, metadata) ORDER BY occurred_at DESC, id DESC) FROM (SELECT * FROM account_events WHERE account_id = ?1 ORDER BY occurred_at DESC, id DESC LIMIT 6)), ${COUNTS_BY_TYPE} FROM accounts WHERE id = ?1`,
     bindings: () => [ACCOUNT],
   },
   ticket_insert: { sql: `INSERT INTO tickets (${TICKET_COLUMNS}) VALUES (${Array(16).fill("?").join(", ")})`, bindings: (i) => ticket(i, "plain") },
@@ -63,7 +80,7 @@ export class StatementsTenant extends TenantDO {
     });
   }
 
-  /** Runs the statement `n` times (writes in transactions of 100, as the webhook consumer does); answers the rows read back. */
+  /** Runs the statement(s) `n` times (writes in transactions of 100, as the webhook consumer does); answers the rows read back. */
   runStatement(kind: string, n: number): number {
     const statement = STATEMENTS[kind];
     if (!statement) throw new Error(`unknown statement kind ${kind}`);
@@ -71,7 +88,9 @@ export class StatementsTenant extends TenantDO {
     let rows = 0;
     for (let done = 0; done < n; done += 100) {
       this.ctx.storage.transactionSync(() => {
-        for (let i = done; i < Math.min(n, done + 100); i++) rows += sql.exec(statement.sql, ...statement.bindings(i)).toArray().length;
+        for (let i = done; i < Math.min(n, done + 100); i++) {
+          for (const text of typeof statement.sql === "string" ? [statement.sql] : statement.sql) rows += sql.exec(text, ...statement.bindings(i)).toArray().length;
+        }
       });
     }
     return rows;
