@@ -15,6 +15,7 @@ import {
   listAccounts,
   recentTimeline,
   recordAudit,
+  recordAudits,
   requireAccount,
   updateAccount,
   type Account,
@@ -516,19 +517,20 @@ export class TenantDO extends DurableObject<Env> {
    * arguments. The Worker batches them (src/tools/audit-batch.ts); they are stored together.
    */
   recordToolCalls(calls: readonly ToolCallRecord[]): void {
-    this.db.transaction((tx) => {
-      for (const call of calls) {
+    recordAudits(
+      this.db,
+      calls.map((call) => {
         const args = auditableArguments(call.args);
         const target = args && typeof args === "object" && !Array.isArray(args) && typeof args.client_id === "string" ? args.client_id : null;
-        recordAudit(tx, {
+        return {
           userId: call.userId,
           via: call.via,
           action: `tool:${call.tool}`,
           targetId: target,
           details: { arguments: args, outcome: call.outcome, ...(call.message ? { message: call.message } : {}) },
-        });
-      }
-    });
+        };
+      }),
+    );
   }
 
   auditLog(limit: number) {

@@ -49,6 +49,7 @@ describe("every tool call is audited", () => {
     expect((await response.json<{ error: { message: string } }>()).error.message).toContain('"api_token"');
     const [entry] = await auditEntry(tenantId, "tool:register_client");
     expect(entry?.via).toMatch(/^api:/);
+    expect(entry?.targetId).toBeNull();
     const details = JSON.parse(entry?.details ?? "{}") as { arguments: Record<string, unknown>; outcome: string };
     expect(details.outcome).toBe("invalid");
     expect(details.arguments.api_token).toBe("[redacted]");
