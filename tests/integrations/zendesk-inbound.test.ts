@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { accountTimeline } from "../../src/db/accounts";
 import { handleZendeskEvent } from "../../src/db/inbound/zendesk";
-import { INBOUND_HANDLERS, InboundBatch } from "../../src/db/inbound";
+import { INBOUND_HANDLERS, INBOUND_PREPARERS, InboundBatch } from "../../src/db/inbound";
 import { getTicket } from "../../src/db/tickets";
 import { contacts, integrationLinks, tickets } from "../../src/db/tenant-schema";
 import type { InboundEvent } from "../../src/integrations/provider";
@@ -36,11 +36,12 @@ async function eventsOf(body: unknown, invocationId = `inv-${++seq}`): Promise<I
   return result.events;
 }
 
-/** Applies events as applyInboundEvents does: one transaction, the handler per event. */
+/** Applies events as applyInboundEvents does: one transaction, the batch's preparer, then the handler per event. */
 async function apply(events: InboundEvent[]): Promise<{ accountIds: string[]; effect: string }[]> {
   return inTenant(team.tenantId, (db) =>
     db.transaction((tx) => {
       const batch = new InboundBatch();
+      INBOUND_PREPARERS.zendesk?.(tx, events, batch);
       return events.map((event) => handleZendeskEvent(tx, event, new Date(), batch));
     }),
   );
@@ -133,6 +134,22 @@ describe("Zendesk ticket events → our tickets", () => {
     expect(titles.some((t) => t === "Zendesk #5158: internal note")).toBe(true);
     expect(titles.some((t) => t.startsWith("Ticket resolved: Export fails"))).toBe(true);
     expect(titles.some((t) => t === "Zendesk #5158: status solved → closed")).toBe(true);
+  });
+
+  it("opens a ticket and follows it through later events of the same batch", async () => {
+    const detail = { subject: "One batch", status: "NEW", priority: "NORMAL", organization_id: "1504" };
+    const events = [
+      ...(await eventsOf(subscription("created", "6101", detail))),
+      ...(await eventsOf(subscription("status_changed", "6101", { ...detail, status: "PENDING" }, { event: { current: "PENDING", previous: "NEW" } }))),
+      ...(await eventsOf(subscription("comment_added", "6101", { ...detail, status: "PENDING" }, { event: { comment: { id: "3", body: "Waiting on you", is_public: true, author: { id: "7", is_staff: true, name: "Agent Ann" } } } }))),
+    ];
+    const effects = await apply(events);
+    expect(effects.map((e) => e.effect)).toEqual([expect.stringContaining("opened ticket"), expect.stringContaining("→ pending"), expect.stringContaining("agent reply added")]);
+    const ticket = await ourTicket("6101");
+    expect(ticket).toMatchObject({ status: "pending", subject: "One batch" });
+    expect(ticket?.comments.at(-1)).toMatchObject({ body: "Waiting on you" });
+    const opened = await inTenant(team.tenantId, (db) => db.select().from(tickets).where(eq(tickets.externalId, "zendesk:6101")).all());
+    expect(opened).toHaveLength(1);
   });
 
   it("the same state twice changes nothing the second time", async () => {

@@ -1,7 +1,7 @@
 import type { InboundEvent, ProviderName } from "../../integrations/provider";
 import type { TenantDb } from "../accounts";
 import { intercomInbound } from "./intercom";
-import { handleZendeskEvent } from "./zendesk";
+import { handleZendeskEvent, prepareZendeskBatch } from "./zendesk";
 import { mixpanelInbound } from "./mixpanel";
 import { handleSendgridEvent, prepareSendgridBatch } from "./sendgrid";
 import type { InboundBatch } from "./batch";
@@ -28,6 +28,7 @@ export type InboundPreparer = (tx: TenantDb, events: readonly InboundEvent[], ba
 
 export const INBOUND_PREPARERS: Partial<Record<ProviderName, InboundPreparer>> = {
   sendgrid: prepareSendgridBatch,
+  zendesk: prepareZendeskBatch,
 };
 
 export const INBOUND_HANDLERS: Partial<Record<ProviderName, InboundHandler>> = {

@@ -33,8 +33,39 @@ export function externalIdOf(zendeskTicketId: string): string {
   return `zendesk:${zendeskTicketId}`;
 }
 
-function ticketOf(tx: TenantDb, zendeskId: string): TicketRow | undefined {
-  return findTicketByExternalId(tx, externalIdOf(zendeskId));
+function ticketOf(tx: TenantDb, zendeskId: string, batch: InboundBatch): TicketRow | undefined {
+  return knownAbsent(batch, zendeskId) ? undefined : findTicketByExternalId(tx, externalIdOf(zendeskId));
+}
+
+function absentKey(zendeskId: string): string {
+  return `zendesk-ticket-absent:${zendeskId}`;
+}
+
+/** Whether the batch's first read found no ticket of ours for this Zendesk ticket, and none was made since. */
+function knownAbsent(batch: InboundBatch, zendeskId: string): boolean {
+  return batch.memo(absentKey(zendeskId), () => false);
+}
+
+function zendeskTicketIdOf(event: InboundEvent): string | null {
+  const ticket = event.data.ticket;
+  return typeof ticket === "object" && ticket !== null && !Array.isArray(ticket) && typeof ticket.id === "string" ? ticket.id : null;
+}
+
+/**
+ * Before a batch: which of its Zendesk tickets have no ticket here yet, in one query, so an
+ * event that opens one skips its own lookup (most events of a burst of new tickets do). Only
+ * absence is remembered: a ticket that exists is read when its event comes, as it stands then.
+ */
+export function prepareZendeskBatch(tx: TenantDb, events: readonly InboundEvent[], batch: InboundBatch): void {
+  const ids = [...new Set(events.map(zendeskTicketIdOf).filter((id) => id !== null))];
+  if (ids.length === 0) return;
+  const existing = tx
+    .select({ externalId: tickets.externalId })
+    .from(tickets)
+    .where(sql`${tickets.externalId} IN (SELECT value FROM json_each(${JSON.stringify(ids.map(externalIdOf))}))`)
+    .all();
+  const found = new Set(existing.map((row) => row.externalId));
+  for (const id of ids) if (!found.has(externalIdOf(id))) batch.remember(absentKey(id), true);
 }
 
 function compileLinkLookup(db: TenantDb) {
@@ -172,7 +203,7 @@ type Touched = { accountId: string | null; effects: string[] };
 
 function apply(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, now: Date, touched: Touched, batch: InboundBatch, placement?: Placement): InboundEffect {
   const z = data.ticket;
-  let row = ticketOf(tx, z.id);
+  let row = ticketOf(tx, z.id, batch);
   const effects = touched.effects;
   if (!row && z.external_id) {
     // A ticket we pushed to Zendesk (push_ticket_to_zendesk) comes back with our id as its external_id: link, do not copy.
@@ -180,6 +211,7 @@ function apply(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, now: D
     if (ours && ours.externalId === null) {
       tx.update(tickets).set({ externalId: externalIdOf(z.id), updatedAt: now.toISOString() }).where(eq(tickets.id, ours.id)).run();
       row = reread(tx, ours.id);
+      batch.remember(absentKey(z.id), false);
       effects.push(`linked ticket ${ours.id} to Zendesk #${z.id}`);
     }
   }
@@ -195,6 +227,7 @@ function apply(tx: TenantDb, event: InboundEvent, data: ZendeskEventData, now: D
       };
     }
     row = open(tx, event, data, place, now, batch);
+    batch.remember(absentKey(z.id), false);
     effects.push(`opened ticket ${row.id} for ${place.accountId} (via ${place.via})`);
   }
   touched.accountId = row.accountId;
