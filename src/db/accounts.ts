@@ -740,22 +740,8 @@ export function redactSecrets(value: unknown): unknown {
 }
 
 /** The audit insert compiled once per database (every tool call writes one; see compileHotQueries). */
-function compileAuditInsert(db: TenantDb) {
-  return db
-    .insert(auditLog)
-    .values(placeholders("occurredAt", "userId", "via", "action", "targetId", "details"))
-    .prepare();
-}
-
 export function recordAudit(db: TenantDb, entry: AuditEntry, now = new Date()): void {
-  compiledOnce(db, compileAuditInsert).run({
-    occurredAt: now.toISOString(),
-    userId: entry.userId,
-    via: entry.via,
-    action: entry.action,
-    targetId: entry.targetId ?? null,
-    details: JSON.stringify(redactSecrets(entry.details)),
-  });
+  recordAudits(db, [entry], now);
 }
 
 /**

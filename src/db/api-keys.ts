@@ -1,4 +1,5 @@
 import { encodeBase64Url } from "../http/base64";
+
 /**
  * Per-tenant API keys in the D1 control plane, for the usage-events endpoint.
  *
@@ -42,7 +43,6 @@ interface ApiKeyRow {
   last_used_at: string | null;
   revoked_at: string | null;
 }
-
 
 export async function sha256Hex(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));

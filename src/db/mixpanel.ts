@@ -51,7 +51,7 @@ export function usageEventsForExport(db: TenantDb, query: ExportQuery): { events
   if (query.client_id && !db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, query.client_id)).get()) {
     throw new AccountError("not_found", `No account with client_id "${query.client_id}" in this workspace; list_clients shows the ids.`);
   }
-  const after = query.cursor ? decodePairCursor(query.cursor) : null;
+  const [afterAt, afterId] = query.cursor ? decodePairCursor(query.cursor) : [null, null];
   const rows = db
     .select({
       messageId: usageEvents.messageId,
@@ -72,7 +72,7 @@ export function usageEventsForExport(db: TenantDb, query: ExportQuery): { events
         inArray(usageEvents.type, ["track", "page"]),
         gte(usageEvents.occurredAt, `${query.from}T00:00:00`),
         lte(usageEvents.occurredAt, `${query.to}T23:59:59.999Z`),
-        after ? or(gt(usageEvents.occurredAt, after[0]), and(eq(usageEvents.occurredAt, after[0]), gt(usageEvents.messageId, after[1]))) : undefined,
+        afterAt !== null && afterId !== null ? or(gt(usageEvents.occurredAt, afterAt), and(eq(usageEvents.occurredAt, afterAt), gt(usageEvents.messageId, afterId))) : undefined,
       ),
     )
     .orderBy(asc(usageEvents.occurredAt), asc(usageEvents.messageId))

@@ -552,13 +552,14 @@ function ticketEvent(db: TenantDb, row: Pick<TicketRow, "accountId" | "id" | "su
   appendEvent(db, row.accountId, actor, { event_type: "support", title, description, impact, metadata: { ticket_id: row.id, priority: row.priority, ...metadata }, occurred_at: at.toISOString() }, now);
 }
 
-/**
- * A new ticket: the columns a ticket starts with (the others start empty). The row is built here
- * rather than read back with RETURNING, which costs the runtime about as much again as the
- * insert. A taken external_id (the unique index refuses it) is a conflict naming the ticket that has it.
- */
+/** A new ticket's columns; the ones left out start empty. */
 type NewTicketRow = Omit<TicketRow, "firstResponseAt" | "solvedAt" | "closedAt" | "satisfaction">;
 
+/**
+ * Inserts a new ticket and answers its row, built here rather than read back with RETURNING
+ * (which costs the runtime about as much again as the insert). A taken external_id (the unique
+ * index refuses it) is a conflict naming the ticket that has it.
+ */
 function insertTicket(db: TenantDb, values: NewTicketRow): TicketRow {
   try {
     ticketQueries(db).insert.run(values);

@@ -1,4 +1,5 @@
 import { decodeBase64, encodeBase64Url } from "../http/base64";
+
 /**
  * Integration secrets at rest: AES-256-GCM under a key derived per tenant with HKDF-SHA-256
  * from the ENCRYPTION_KEY secret. The tenant id and provider are bound in as additional data,
@@ -16,7 +17,6 @@ export class SealedValueError extends Error {
     this.name = "SealedValueError";
   }
 }
-
 
 /** A short, non-secret fingerprint of a root key. */
 export async function rootKeyId(rootKey: string): Promise<string> {

@@ -10,7 +10,6 @@ import { encodeBase64Url } from "../http/base64";
 
 const TOKEN = /^(t_[0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/;
 
-
 const macKey = hmacKeyCache("SHA-256");
 
 /** The token of one recipient's link. */
