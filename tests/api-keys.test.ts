@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { Browser, logIn } from "../scripts/lib/oauth-flow";
 import { hashPassword } from "../src/auth/passwords";
-import { sha256Hex } from "../src/db/api-keys";
+import { sha256Hex } from "../src/http/hex";
 import { addMember, createUser } from "../src/db/control";
 import { adminWorkspace, createKey, postEvents, tool } from "./support/events";
 import { apiCall, callTool, ORIGIN, PASSWORD, tokenFor, uniqueEmail, workerFetch } from "./support/worker";

@@ -1,4 +1,5 @@
 import { encodeBase64Url } from "../http/base64";
+import { sha256Hex } from "../http/hex";
 
 /**
  * Per-tenant API keys in the D1 control plane, for the usage-events endpoint.
@@ -42,11 +43,6 @@ interface ApiKeyRow {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /** Whether a string has the shape of one of our keys (checked before hashing anything). */

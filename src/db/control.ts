@@ -1,5 +1,6 @@
 import type { PasswordHash } from "../auth/passwords";
 import { encodeBase64Url } from "../http/base64";
+import { sha256Hex } from "../http/hex";
 
 /** The control plane in D1: tenants, users and who belongs where with which role. */
 
@@ -151,11 +152,6 @@ function invitationOf(row: InvitationRow): Invitation {
 }
 
 const INVITATION_COLUMNS = `i.id, i.tenant_id, t.name AS tenant_name, i.email, i.role, i.invited_by, i.created_at, i.expires_at, i.accepted_at, i.revoked_at`;
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
 
 function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));

@@ -3,6 +3,7 @@ import { tenantStub } from "../../durable-objects/tenant";
 import { z } from "zod";
 import { health } from "../analytics";
 import { hashPassword } from "../auth/passwords";
+import { randomHex } from "../http/hex";
 import { SIGNUP_LIMITS, takeAttempt } from "../auth/rate-limit";
 import { csrfToken, CSRF_FIELD, verifyCsrf } from "../auth/csrf";
 import { readSession, startSession } from "../auth/session";
@@ -135,11 +136,6 @@ async function integrationsPage(c: SetupContext, state: { cards?: Partial<Record
     <IntegrationsStep email={c.var.session.email} csrf={c.var.csrf} completed={current.completed} integrations={listed.value.integrations} {...state} />,
     code,
   );
-}
-
-/** Random hex for generated webhook credentials. */
-function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 setupRoutes.get("/setup/integrations", admin, (c) => integrationsPage(c, {}));

@@ -1,5 +1,6 @@
 import { hmacKeyCache } from "../auth/key-cache";
 import { encodeBase64Url } from "../http/base64";
+import { sha256Hex } from "../http/hex";
 
 /**
  * Survey links: `<origin>/survey/<tenant id>.<43 characters>`. The second part is an
@@ -19,9 +20,8 @@ export async function surveyToken(rootKey: string, tenantId: string, recipientId
 }
 
 /** What is stored and looked up: the hex SHA-256 of the token. */
-export async function surveyTokenHash(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+export function surveyTokenHash(token: string): Promise<string> {
+  return sha256Hex(token);
 }
 
 /** The tenant a token names, or null when it is not shaped like one. */

@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { randomHex } from "../http/hex";
 import { forgetWebhookConnection, openConnection, sealConnection } from "../integrations/connections";
 import { ProviderError } from "../integrations/http";
 import { mixpanel } from "../integrations/mixpanel";
-import { randomToken } from "../integrations/mixpanel/connection";
 import { mixpanelClient, planImportDeliveries, toMixpanelEvent, type ExportableUsageEvent } from "../integrations/mixpanel/operations";
 import { MAX_PULLED_EVENTS, pullAccountUsage } from "../integrations/mixpanel/usage";
 import type { ConnectionFields } from "../integrations/provider";
@@ -149,7 +149,7 @@ export const resetMixpanelWebhookCredentialsTool = defineTool({
   rest: { method: "POST", path: "/integrations/mixpanel/webhook-credentials" },
   async handler(context) {
     const existing = await requireConnection(context);
-    const password = randomToken(24);
+    const password = randomHex(24);
     const fields = mixpanel.connectionSchema.parse({ ...existing, webhook_password: password });
     const stored = await sealConnection(context.env, context.user.tenantId, mixpanel, fields);
     unwrap(await context.tenant.saveConnection(stored, ["webhook_password"], context.actor));

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { randomHex } from "../../http/hex";
 import type { ConnectionFields } from "../provider";
 
 /**
@@ -19,12 +20,6 @@ export const MIXPANEL_ORIGINS: Record<MixpanelRegion, { ingestion: string; query
 };
 
 export const MIXPANEL_SECRET_FIELDS = ["service_account_secret", "project_token", "webhook_password"] as const;
-
-/** Hex of `bytes` random bytes (webhook usernames and passwords). */
-export function randomToken(bytes: number): string {
-  const raw = crypto.getRandomValues(new Uint8Array(bytes));
-  return Array.from(raw, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
 
 const required = (field: string, fix: string) =>
   z
@@ -53,12 +48,12 @@ export const mixpanelConnectionSchema = z.object({
     .string()
     .trim()
     .regex(/^[A-Za-z0-9._-]{3,64}$/, { error: "webhook_username may hold 3–64 letters, digits, dots, hyphens and underscores; leave it out to have one generated" })
-    .default(() => `mixpanel-${randomToken(4)}`),
+    .default(() => `mixpanel-${randomHex(4)}`),
   webhook_password: z
     .string()
     .min(16, { error: "webhook_password must be at least 16 characters; leave it out to have a strong one generated" })
     .max(200, { error: "webhook_password must be at most 200 characters" })
-    .default(() => randomToken(24)),
+    .default(() => randomHex(24)),
 });
 
 export type MixpanelConnection = z.infer<typeof mixpanelConnectionSchema>;

@@ -1,6 +1,7 @@
 import { jsonValue } from "../../db/json-value";
 import { z } from "zod";
 import type { Json } from "../../db/accounts";
+import { encodeHex } from "../../http/hex";
 import { ProviderError } from "../http";
 import type { ConnectionFields, OperationContext, OperationResult } from "../provider";
 import { IMPORT_MAX_BYTES, IMPORT_MAX_EVENTS, MixpanelClient, withBackoff, type MixpanelEvent, type QueryBudget } from "./client";
@@ -115,7 +116,7 @@ export interface ExportableUsageEvent {
 /** A stable $insert_id for one of our events: the same message id always gives the same one. */
 export async function insertIdFor(messageId: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`cs-mcp:usage:${messageId}`));
-  return Array.from(new Uint8Array(digest).slice(0, 16), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return encodeHex(new Uint8Array(digest).slice(0, 16));
 }
 
 /** Our usage event as a Mixpanel event: the track name (or "$mp_web_page_view" for pages), the user, the account. */

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "../../auth/passwords";
 import type { Json } from "../../db/accounts";
 import type { ConnectionFields, InboundEvent, WebhookRequest, WebhookVerification } from "../provider";
 import { basicCredentials } from "../../http/basic-auth";
+import { encodeHex } from "../../http/hex";
 import { mixpanelConnection } from "./connection";
 
 /**
@@ -52,10 +53,6 @@ function text(value: unknown): string | null {
   return null;
 }
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 export async function verifyMixpanelWebhook(connection: ConnectionFields, request: WebhookRequest): Promise<WebhookVerification> {
   const fields = mixpanelConnection(connection);
   const credentials = webhookCredentials(request.headers.get("authorization"));
@@ -91,7 +88,7 @@ export async function verifyMixpanelWebhook(connection: ConnectionFields, reques
   const page = text(pageInfo.page_count) ?? "0";
   const totalPages = text(pageInfo.total_pages);
   // Without a session the exact body identifies the delivery, so a redelivery still dedupes.
-  const session = text(parameters.mixpanel_session_id) ?? `body-${hex(await sha256(request.body)).slice(0, 32)}`;
+  const session = text(parameters.mixpanel_session_id) ?? `body-${encodeHex(await sha256(request.body)).slice(0, 32)}`;
 
   const base = {
     action,
