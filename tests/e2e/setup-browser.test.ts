@@ -21,10 +21,19 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core
 let server: LocalServer;
 let browser: Chromium;
 
+/** Debian's Chromium, or an error that says how to get it (the test installs nothing itself). */
+function chromiumPath(): string {
+  try {
+    return execFileSync("which", ["chromium"], { encoding: "utf8" }).trim();
+  } catch {
+    throw new Error("Chromium is not installed; this test drives it. Install it with `apt-get update && apt-get install -y chromium` (.ci/run does so when it is missing).");
+  }
+}
+
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
+  const executablePath = chromiumPath();
   server = await startLocalServer();
-  const executablePath = execFileSync("which", ["chromium"], { encoding: "utf8" }).trim();
   browser = await chromium.launch({
     executablePath,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
