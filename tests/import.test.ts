@@ -209,9 +209,11 @@ describe("importing accounts", () => {
     const changed = await importCsv(token, "accounts", csv("external_id,tier,contract_value", "crm-1,enterprise,15000", "crm-2,starter,900"));
     expect(changed.body).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
     const timeline = (await (await apiCall(token, `/api/v1/clients/${String(listed.clients[0]?.client_id)}/timeline`)).json()) as {
-      events: { title: string }[];
+      events: { title: string; description: string }[];
     };
     expect(timeline.events.map((event) => event.title)).toEqual(["Updated contract_value", "Account registered"]);
+    // An imported account's registration reads as one register_client writes.
+    expect(timeline.events[1]?.description).toMatch(/^Acme \(Acme, Inc\.\) registered on the enterprise tier with a contract of 12000\.5 from \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}\.$/);
     const audit = await query(owner, "SELECT details FROM audit_log WHERE action = 'import_accounts' ORDER BY id");
     expect(audit).toHaveLength(3);
     expect(JSON.parse(String(audit[2]?.details))).toMatchObject({ first_row: 2, last_row: 3, updated: 1, unchanged: 1 });

@@ -326,6 +326,11 @@ export function appendEvent(db: TenantDb, accountId: string, actor: string, even
   return toEvent(row);
 }
 
+/** The timeline's words for a new account, whether a tool registered it or an import brought it. */
+export function registrationDescription(row: Pick<AccountRow, "name" | "companyName" | "tier" | "contractValue" | "contractStartDate" | "contractEndDate">): string {
+  return `${row.name} (${row.companyName}) registered on the ${row.tier} tier with a contract of ${row.contractValue} from ${row.contractStartDate} to ${row.contractEndDate}.`;
+}
+
 export function createAccount(db: TenantDb, input: NewAccount, actor: string, now = new Date()): Account {
   checkContractDates(input.contract_start_date, input.contract_end_date);
   if (input.external_id) {
@@ -368,7 +373,7 @@ export function createAccount(db: TenantDb, input: NewAccount, actor: string, no
     {
       event_type: "account",
       title: "Account registered",
-      description: `${row.name} (${row.companyName}) registered on the ${row.tier} tier with a contract of ${row.contractValue} from ${row.contractStartDate} to ${row.contractEndDate}.`,
+      description: registrationDescription(row),
       impact: "positive",
       metadata: { tier: row.tier, contract_value: row.contractValue },
       occurred_at: createdAt,

@@ -1,7 +1,7 @@
 import { eq, getTableColumns, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { health } from "../analytics";
-import { AccountError, appendEvent, newId, PROPERTY_OF_FIELD, updateAccount, type AccountChanges, type TenantDb } from "./accounts";
+import { AccountError, appendEvent, newId, PROPERTY_OF_FIELD, registrationDescription, updateAccount, type AccountChanges, type TenantDb } from "./accounts";
 import { FEATURE_COLUMNS } from "./health";
 import { dailyTrendPoints, type HealthInputs } from "./health-model";
 import { encodeComponents } from "./snapshot-components";
@@ -302,7 +302,7 @@ function applyAccounts(
         occurredAt: at,
         eventType: "account",
         title: "Account registered",
-        description: `${account.name} (${account.companyName}) registered on the ${account.tier} tier with a contract of ${account.contractValue} from ${account.contractStartDate} to ${account.contractEndDate}.`,
+        description: registrationDescription(account),
         impact: "positive",
         actor,
         metadata: JSON.stringify({ tier: account.tier, contract_value: account.contractValue }),
