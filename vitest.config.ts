@@ -1,6 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { routeOutbound } from "./tests/fakes";
+import { routeOutbound } from "./tests/fakes/index.ts";
 
 // Tests run inside workerd with the real bindings from wrangler.toml: the Tenant object
 // with SQLite, D1, KV and Queues under miniflare. tests/e2e runs separately, from Node.

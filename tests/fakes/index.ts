@@ -1,6 +1,6 @@
 /** Every fake provider, registered with the router. One import per provider. */
-export { routeOutbound } from "./router";
-import "./intercom";
-import "./zendesk";
-import "./mixpanel";
-import "./sendgrid";
+export { routeOutbound } from "./router.ts";
+import "./intercom.ts";
+import "./zendesk.ts";
+import "./mixpanel.ts";
+import "./sendgrid.ts";

@@ -1,4 +1,4 @@
-import { registerFake, type RecordedRequest } from "./router";
+import { registerFake, type RecordedRequest } from "./router.ts";
 
 /**
  * A fake Intercom REST API (api.intercom.io, api.eu.intercom.io, api.au.intercom.io) speaking

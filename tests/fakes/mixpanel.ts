@@ -1,4 +1,4 @@
-import { registerFake, type RecordedRequest } from "./router";
+import { registerFake, type RecordedRequest } from "./router.ts";
 
 /**
  * A fake Mixpanel speaking the wire format our client uses: /import (service account Basic

@@ -1,4 +1,4 @@
-import { registerFake, type RecordedRequest } from "./router";
+import { registerFake, type RecordedRequest } from "./router.ts";
 
 /**
  * A fake SendGrid v3 API (api.sendgrid.com and api.eu.sendgrid.com) for the calls the client

@@ -1,4 +1,4 @@
-import { registerFake, type RecordedRequest } from "./router";
+import { registerFake, type RecordedRequest } from "./router.ts";
 
 /**
  * A fake Zendesk Support API for https://{subdomain}.zendesk.com/api/v2, in Zendesk's wire
