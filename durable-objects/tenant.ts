@@ -99,7 +99,7 @@ import {
   type NewJob,
   type StoredConnection,
 } from "../src/db/integrations";
-import { INBOUND_HANDLERS, INBOUND_PREPARERS, InboundBatch } from "../src/db/inbound";
+import { applyInboundBatch } from "../src/db/inbound";
 import { open as openSealed, rootKeyId, rootKeys, seal, sealedKeyId } from "../src/integrations/credentials";
 import type { InboundEvent, ProviderName } from "../src/integrations/provider";
 import { sendAll, sized } from "../src/queues/messages";
@@ -1996,14 +1996,9 @@ export class TenantDO extends DurableObject<Env> {
    * effect commit together, so a redelivered event finds its receipt and does nothing.
    */
   applyInboundEvents(provider: ProviderName, events: InboundEvent[]): Outcome<{ applied: number; duplicates: number; effects: string[] }> {
-    const handler = INBOUND_HANDLERS[provider];
     return attempt(() =>
       this.db.transaction((tx) => {
         const now = new Date();
-        const touched: string[] = [];
-        const effects: string[] = [];
-        const receipts: Receipt[] = [];
-        const batch = new InboundBatch();
         // Ids already received, and ids seen earlier in this same batch, are redeliveries.
         const seen = receivedEventIds(tx, provider, events.map((event) => event.id));
         const fresh = events.filter((event) => {
@@ -2012,24 +2007,10 @@ export class TenantDO extends DurableObject<Env> {
           return true;
         });
         const duplicates = events.length - fresh.length;
-        INBOUND_PREPARERS[provider]?.(tx, fresh, batch);
-        for (const event of fresh) {
-          let effect: string;
-          if (!handler) effect = `ignored: ${provider} events are not handled`;
-          else {
-            try {
-              const result = handler(tx, event, now, batch);
-              touched.push(...result.accountIds);
-              effect = result.effect;
-            } catch (error) {
-              // Handlers refuse before they write; anything else rolls the batch back for a retry.
-              if (!(error instanceof AccountError)) throw error;
-              effect = `refused: ${error.message}`;
-            }
-          }
-          receipts.push({ eventId: event.id, eventType: event.type, effect });
-          effects.push(effect);
-        }
+        const applied = applyInboundBatch(tx, provider, fresh, now);
+        const touched = applied.flatMap((result) => result.accountIds);
+        const effects = applied.map((result) => result.effect);
+        const receipts: Receipt[] = applied.map(({ event, effect }) => ({ eventId: event.id, eventType: event.type, effect }));
         recordReceipts(tx, provider, receipts, now);
         if (touched.length > 0) this.factsChanged(tx, touched);
         return { applied: events.length - duplicates, duplicates, effects };

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { accountTimeline } from "../../src/db/accounts";
 import { handleZendeskEvent } from "../../src/db/inbound/zendesk";
-import { INBOUND_HANDLERS, INBOUND_PREPARERS, InboundBatch } from "../../src/db/inbound";
+import { applyInboundBatch, INBOUND_HANDLERS } from "../../src/db/inbound";
 import { getTicket } from "../../src/db/tickets";
 import { contacts, integrationLinks, tickets } from "../../src/db/tenant-schema";
 import type { InboundEvent } from "../../src/integrations/provider";
@@ -36,14 +36,10 @@ async function eventsOf(body: unknown, invocationId = `inv-${++seq}`): Promise<I
   return result.events;
 }
 
-/** Applies events as applyInboundEvents does: one transaction, the batch's preparer, then the handler per event. */
+/** Applies events as applyInboundEvents does (in one transaction, through applyInboundBatch), minus the receipts. */
 async function apply(events: InboundEvent[]): Promise<{ accountIds: string[]; effect: string }[]> {
   return inTenant(team.tenantId, (db) =>
-    db.transaction((tx) => {
-      const batch = new InboundBatch();
-      INBOUND_PREPARERS.zendesk?.(tx, events, batch);
-      return events.map((event) => handleZendeskEvent(tx, event, new Date(), batch));
-    }),
+    db.transaction((tx) => applyInboundBatch(tx, "zendesk", events, new Date()).map(({ accountIds, effect }) => ({ accountIds, effect }))),
   );
 }
 

@@ -1,10 +1,10 @@
 import type { InboundEvent, ProviderName } from "../../integrations/provider";
-import type { TenantDb } from "../accounts";
+import { AccountError, holdingTimeline, type TenantDb } from "../accounts";
 import { intercomInbound } from "./intercom";
 import { handleZendeskEvent, prepareZendeskBatch } from "./zendesk";
 import { mixpanelInbound } from "./mixpanel";
 import { handleSendgridEvent, prepareSendgridBatch } from "./sendgrid";
-import type { InboundBatch } from "./batch";
+import { InboundBatch } from "./batch";
 
 export { InboundBatch } from "./batch";
 
@@ -37,3 +37,32 @@ export const INBOUND_HANDLERS: Partial<Record<ProviderName, InboundHandler>> = {
   mixpanel: mixpanelInbound,
   sendgrid: handleSendgridEvent,
 };
+
+/** One event of an applied batch and what it did. */
+export interface AppliedEvent extends InboundEffect {
+  event: InboundEvent;
+}
+
+/**
+ * Applies a batch's events in order inside the caller's transaction: the provider's preparer
+ * reads what they share, each handler applies one event (an AccountError refuses that event
+ * alone; anything else rolls the batch back for a retry), and the timeline events they append
+ * are written together at the end (holdingTimeline).
+ */
+export function applyInboundBatch(tx: TenantDb, provider: ProviderName, events: readonly InboundEvent[], now: Date): AppliedEvent[] {
+  const handler = INBOUND_HANDLERS[provider];
+  if (!handler) return events.map((event) => ({ event, accountIds: [], effect: `ignored: ${provider} events are not handled` }));
+  const batch = new InboundBatch();
+  INBOUND_PREPARERS[provider]?.(tx, events, batch);
+  return holdingTimeline(tx, () =>
+    events.map((event) => {
+      try {
+        return { event, ...handler(tx, event, now, batch) };
+      } catch (error) {
+        // Handlers refuse before they write.
+        if (!(error instanceof AccountError)) throw error;
+        return { event, accountIds: [], effect: `refused: ${error.message}` };
+      }
+    }),
+  );
+}
