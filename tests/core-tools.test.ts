@@ -56,6 +56,15 @@ describe("register_client", () => {
     expect(await refused("register_client", { client_name: "A", company_name: "A", primary_contact_email: "nope" })).toMatch(/primary_contact_email/);
   });
 
+  it("names each field once, with its whole path, in the MCP SDK's validation errors", async () => {
+    // Messages that begin with their field ("client_name is required") are not prefixed with it again.
+    const blank = await refused("register_client", { client_name: " ", company_name: "A" });
+    expect(blank).toContain("client_name is required");
+    expect(blank).not.toContain("client_name: client_name");
+    // zod's own words are left as the SDK prints them: the field, then the problem.
+    expect(await refused("list_clients", { limit: "5" })).toMatch(/limit: Invalid input: expected number, received string/);
+  });
+
   it("refuses a second account with the same external_id", async () => {
     await register("Pied Piper", { external_id: "crm-42" });
     expect(await refused("register_client", { client_name: "Pied Piper 2", company_name: "PP", external_id: "crm-42" })).toMatch(/external_id "crm-42" already exists/);

@@ -82,7 +82,7 @@ describe("survey templates", () => {
     expect(await refused(admin, "create_survey_template", { name: "Two", kind: "nps", questions: [NPS_QUESTIONS[0], { ...NPS_QUESTIONS[0], id: "again" }] })).toContain("exactly one score question");
     expect(await refused(admin, "create_survey_template", { name: "Custom", kind: "custom", questions: [NPS_QUESTIONS[0]] })).toContain("a custom template has no score question");
     expect(await refused(admin, "create_survey_template", { name: "Dup", kind: "custom", questions: [{ id: "a", text: "One?", type: "text" }, { id: "a", text: "Two?", type: "text" }] })).toContain('questions[1].id: "a" is used twice');
-    expect(await refused(admin, "create_survey_template", { name: "Bad", kind: "weekly", questions: [] })).toMatch(/kind: kind must be one of nps, csat, ces, custom.*questions: questions: give at least one question/);
+    expect(await refused(admin, "create_survey_template", { name: "Bad", kind: "weekly", questions: [] })).toMatch(/kind must be one of nps, csat, ces, custom.*questions: give at least one question/);
     expect(await refused(admin, "create_survey_template", { name: "Choice", kind: "custom", questions: [{ id: "c", text: "Pick one", type: "choice", choices: ["only"] }] })).toContain("choices: give 2 to 10");
 
     const renamed = await ok<{ template: Template; changed: string[] }>(admin, "update_survey_template", { template_id: template.template_id, name: "NPS (quarterly)", frequency: "monthly" });

@@ -3,7 +3,7 @@ import type { AuthProps } from "../auth/props";
 import type { Env } from "../env";
 import { catalog } from "../tools/catalog";
 import { registerResourcesAndPrompts } from "./resources";
-import { withCachedJsonSchema } from "./schema-cache";
+import { sdkSchema } from "./sdk-schema";
 import { toolContext } from "../tools/context";
 import { ToolError } from "../tools/define";
 
@@ -24,8 +24,8 @@ const registrations = catalog.map((tool) => ({
   config: {
     title: tool.title,
     description: tool.description,
-    inputSchema: withCachedJsonSchema(tool.input),
-    outputSchema: withCachedJsonSchema(tool.output),
+    inputSchema: sdkSchema(tool.input),
+    outputSchema: sdkSchema(tool.output),
     annotations: { title: tool.title, ...tool.annotations },
     scopeChallenge: requireScopes(tool.scope),
   },
