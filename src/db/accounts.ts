@@ -782,18 +782,16 @@ export function recordAudit(db: TenantDb, entry: AuditEntry, now = new Date()): 
 }
 
 /**
- * Several audit entries in ONE statement: a JSON array of [occurred_at, user_id, via, action,
- * target_id, details] rows expanded by json_each, in array order (so ids follow it). The
- * runtime's fixed cost per statement outweighs an audit row's own insert, and a batch of tool
- * calls (src/tools/audit-batch.ts) would otherwise pay it once per entry.
+ * Several audit entries in ONE statement (insertRows: json_each keeps array order, so ids
+ * follow it). The runtime's fixed cost per statement outweighs an audit row's own insert, and a
+ * batch of tool calls (src/tools/audit-batch.ts) would otherwise pay it once per entry.
  */
 export function recordAudits(db: TenantDb, entries: readonly AuditEntry[], now = new Date()): void {
-  if (entries.length === 0) return;
   const occurredAt = now.toISOString();
-  const rows = entries.map((entry) => [occurredAt, entry.userId, entry.via, entry.action, entry.targetId ?? null, JSON.stringify(redactSecrets(entry.details))]);
-  db.run(
-    sql`INSERT INTO ${auditLog} (occurred_at, user_id, via, action, target_id, details)
-      SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5 FROM json_each(${JSON.stringify(rows)}) j`,
+  insertRows(
+    db,
+    auditLog,
+    entries.map((entry) => ({ occurredAt, userId: entry.userId, via: entry.via, action: entry.action, targetId: entry.targetId ?? null, details: JSON.stringify(redactSecrets(entry.details)) })),
   );
 }
 

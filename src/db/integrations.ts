@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { ProviderName } from "../integrations/provider";
 import { AccountError, newId, type Json, type TenantDb } from "./accounts";
+import { insertRows } from "./insert-rows";
 import { integrationDeliveries, integrationJobs, integrations, webhookReceipts } from "./tenant-schema";
 
 /**
@@ -354,10 +355,12 @@ export interface Receipt {
 
 /** Stores the receipts of a batch of applied events, with their effects, in one statement. */
 export function recordReceipts(db: TenantDb, provider: ProviderName, receipts: readonly Receipt[], now: Date): void {
-  if (receipts.length === 0) return;
-  const rows = JSON.stringify(receipts.map((receipt) => [receipt.eventId, receipt.eventType.slice(0, 100), receipt.effect.slice(0, 300)]));
-  db.run(sql`INSERT INTO webhook_receipts (provider, event_id, event_type, effect, received_at)
-    SELECT ${provider}, j.value ->> 0, j.value ->> 1, j.value ->> 2, ${now.toISOString()} FROM json_each(${rows}) j`);
+  const receivedAt = now.toISOString();
+  insertRows(
+    db,
+    webhookReceipts,
+    receipts.map((receipt) => ({ provider, eventId: receipt.eventId, eventType: receipt.eventType.slice(0, 100), effect: receipt.effect.slice(0, 300), receivedAt })),
+  );
 }
 
 export function recentReceipts(db: TenantDb, provider: ProviderName, limit: number) {

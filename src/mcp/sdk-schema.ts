@@ -1,5 +1,6 @@
 import type { StandardSchemaWithJSON } from "@modelcontextprotocol/server";
 import type { z } from "zod";
+import { ownFieldPrefix } from "../tools/define";
 
 type StandardProps<T extends z.ZodType> = StandardSchemaWithJSON<z.input<T>, z.output<T>>["~standard"];
 type ValidationResult<T extends z.ZodType> = Awaited<ReturnType<StandardProps<T>["validate"]>>;
@@ -49,6 +50,6 @@ export function sdkSchema<T extends z.ZodType>(schema: T): StandardSchemaWithJSO
 export function fieldNamedOnce(issue: Issue): Issue {
   const path = (issue.path ?? []).map((segment) => (typeof segment === "object" ? segment.key : segment));
   const last = path.at(-1);
-  if (typeof last !== "string" || !(issue.message.startsWith(`${last} `) || issue.message.startsWith(`${last}: `))) return issue;
-  return { message: `${path.map(String).join(".")}${issue.message.slice(last.length)}` };
+  if (ownFieldPrefix(last, issue.message) === null) return issue;
+  return { message: `${path.map(String).join(".")}${issue.message.slice(String(last).length)}` };
 }

@@ -81,6 +81,13 @@ export class ToolError extends Error {
   }
 }
 
+/** How a message begins with its own field's name: "name: …", "name …", or not at all (null). */
+export function ownFieldPrefix(field: PropertyKey | undefined, message: string): ": " | " " | null {
+  if (typeof field !== "string") return null;
+  if (message.startsWith(`${field}: `)) return ": ";
+  return message.startsWith(`${field} `) ? " " : null;
+}
+
 /** Turns a zod failure into one sentence per problem, each naming its field. */
 export function describeIssues(error: z.ZodError): string {
   return error.issues
@@ -88,7 +95,7 @@ export function describeIssues(error: z.ZodError): string {
       const field = issue.path.length ? issue.path.join(".") : "input";
       // Many messages are written to name their field already ("api_key: is not…"): say it once.
       const last = issue.path.at(-1);
-      const message = typeof last === "string" && issue.message.startsWith(`${last}: `) ? issue.message.slice(last.length + 2) : issue.message;
+      const message = ownFieldPrefix(last, issue.message) === ": " ? issue.message.slice(String(last).length + 2) : issue.message;
       return `${field}: ${message}`;
     })
     .join("; ");
