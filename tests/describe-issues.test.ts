@@ -1,24 +1,73 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { describeIssues } from "../src/tools/define";
+import { describeIssues, invalidInput, issueFields, likelyField } from "../src/tools/define";
 
 describe("describeIssues", () => {
+  const schema = z.object({
+    fields: z.object({
+      api_key: z.string().startsWith("SG.", { error: "api_key: is not a SendGrid API key" }),
+      from_email: z.email({ error: "is not an email address" }),
+    }),
+    limit: z.number().max(100, { error: "at most 100" }),
+    tier: z.string().refine(() => false, { error: "tier is not a tier; use one of a, b" }),
+    note: z.string({ error: "note_text: a differently named field stays as written" }),
+  });
+  const refused = schema.safeParse({ fields: { api_key: "nope", from_email: "bad" }, limit: 500, tier: "x", note: 1 });
+  if (refused.success) throw new Error("expected the input to be refused");
+
   it("names each field once, with its path, whether or not the message already names it", () => {
-    const schema = z.object({
-      fields: z.object({
-        api_key: z.string().startsWith("SG.", { error: "api_key: is not a SendGrid API key" }),
-        from_email: z.email({ error: "is not an email address" }),
-      }),
-      limit: z.number().max(100, { error: "at most 100" }),
-      note: z.string({ error: "note_text: a differently named field stays as written" }),
-    });
-    const parsed = schema.safeParse({ fields: { api_key: "nope", from_email: "bad" }, limit: 500, note: 1 });
-    if (parsed.success) throw new Error("expected the input to be refused");
-    expect(describeIssues(parsed.error).split("; ")).toEqual([
+    expect(describeIssues(refused.error).split("; ")).toEqual([
       "fields.api_key: is not a SendGrid API key",
       "fields.from_email: is not an email address",
       "limit: at most 100",
+      "tier is not a tier",
+      "use one of a, b",
       "note: note_text: a differently named field stays as written",
     ]);
+  });
+
+  it("gives each field's first problem by path, worded to stand under the field, behind a prefix when given", () => {
+    expect(issueFields(refused.error, "input")).toEqual({
+      "input.fields.api_key": "is not a SendGrid API key",
+      "input.fields.from_email": "is not an email address",
+      "input.limit": "at most 100",
+      "input.tier": "tier is not a tier; use one of a, b",
+      "input.note": "note_text: a differently named field stays as written",
+    });
+    const error = invalidInput(refused.error);
+    expect(error.code).toBe("invalid");
+    expect(error.fields?.limit).toBe("at most 100");
+  });
+
+  it("says the input's own problem without a field", () => {
+    const parsed = z.strictObject({ name: z.string() }).safeParse({ name: "a", nmae: "b" });
+    if (parsed.success) throw new Error("expected the input to be refused");
+    expect(describeIssues(parsed.error)).toBe('"nmae" (did you mean "name"?) is not a field here; the fields are name.');
+    expect(issueFields(parsed.error)).toEqual({ "": '"nmae" (did you mean "name"?) is not a field here; the fields are name.' });
+  });
+});
+
+describe("unknown fields", () => {
+  const listing = z.strictObject({ filters: z.object({}).optional(), sort_by: z.string().optional(), sort_order: z.string().optional(), limit: z.number().optional() });
+
+  it("suggests the field a misspelling most likely meant, and lists the fields there are", () => {
+    const parsed = listing.safeParse({ sort: "name", limt: 5, colour: "red" });
+    if (parsed.success) throw new Error("expected the input to be refused");
+    expect(parsed.error.issues[0]?.message).toBe(
+      '"sort" (did you mean "sort_by"?), "limt" (did you mean "limit"?), "colour" are not fields here; the fields are filters, sort_by, sort_order, limit.',
+    );
+  });
+
+  it("says when a tool takes no fields at all", () => {
+    const parsed = z.strictObject({}).safeParse({ verbose: true });
+    if (parsed.success) throw new Error("expected the input to be refused");
+    expect(parsed.error.issues[0]?.message).toBe('"verbose" is not a field here; this takes no fields.');
+  });
+
+  it("matches near names only", () => {
+    expect(likelyField("scopes", ["scope", "name"])).toBe("scope");
+    expect(likelyField("SortBy", ["sort_by"])).toBe("sort_by");
+    expect(likelyField("colour", ["filters", "limit"])).toBeUndefined();
+    expect(likelyField("x", ["name"])).toBeUndefined();
   });
 });

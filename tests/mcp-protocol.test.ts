@@ -109,7 +109,8 @@ describe("MCP over streamable HTTP", () => {
     const result = message?.result as { isError?: boolean; content?: { text: string }[] } | undefined;
     const text = error?.message ?? result?.content?.[0]?.text ?? "";
     expect(error?.code === -32602 || result?.isError === true).toBe(true);
-    expect(text).toContain('"sort" is not a field here');
+    expect(text).toContain('"sort" (did you mean "sort_by"?) is not a field here; the fields are ');
+    expect(text).toContain("sort_order");
 
     const list = await mcpCall(token, { jsonrpc: "2.0", id: 9, method: "tools/list", params: {} });
     const tools = (list.message?.result as { tools: { name: string; inputSchema: { additionalProperties?: unknown } }[] }).tools;

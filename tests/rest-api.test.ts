@@ -40,16 +40,24 @@ describe("REST twin of the catalog", () => {
   it("answers bad input with 400 naming the field, unknown ids with 404, bad JSON with 400", async () => {
     const bad = await apiCall(token, "/api/v1/clients?limit=lots&tier=gold");
     expect(bad.status).toBe(400);
-    const message = (await bad.json<{ error: { message: string } }>()).error.message;
-    expect(message).toContain("limit");
-    expect(message).toContain("tier");
+    const refusal = (await bad.json<{ error: { message: string; fields: Record<string, string> } }>()).error;
+    expect(refusal.message).toContain("limit");
+    expect(refusal.message).toContain("tier");
+    // The same problems by field, for a client to show beside each.
+    expect(Object.keys(refusal.fields).sort()).toEqual(["limit", "tier.0"]);
+    expect(refusal.message).toContain(`limit: ${refusal.fields.limit}`);
     expect((await apiCall(token, "/api/v1/clients/cs_nothere")).status).toBe(404);
     const notJson = await apiCall(token, "/api/v1/clients", { method: "POST", body: "{oops" });
     expect(notJson.status).toBe(400);
     expect((await apiCall(token, "/api/v1/nothing-here")).status).toBe(404);
     const misspelled = await apiCall(token, "/api/v1/clients?sort=name");
     expect(misspelled.status).toBe(400);
-    expect((await misspelled.json<{ error: { message: string } }>()).error.message).toContain('"sort" is not a field here');
+    const unknown = (await misspelled.json<{ error: { message: string; fields: Record<string, string> } }>()).error;
+    expect(unknown.message).toContain('"sort" (did you mean "sort_by"?) is not a field here');
+    expect(unknown.fields).toEqual({ "": unknown.message });
+    const notFound = await (await apiCall(token, "/api/v1/clients/cs_nothere")).json<{ error: { code: string; fields?: unknown } }>();
+    expect(notFound.error).toMatchObject({ code: "not_found" });
+    expect(notFound.error.fields).toBeUndefined();
   });
 
   it("describes every tool in /openapi.json with its scope and schemas", async () => {

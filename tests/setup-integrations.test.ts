@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { tenantStub } from "../durable-objects/tenant";
 import { integrationFor } from "../src/integrations/registry";
+import { invalidInput } from "../src/tools/define";
 import { PROVIDERS } from "../src/integrations/provider";
 import { connectErrors, integrationSetupOf } from "../src/setup/integration-fields";
 import * as schema from "../src/db/tenant-schema";
@@ -178,16 +179,26 @@ describe("setup step 2: integrations", () => {
 });
 
 describe("connect_integration refusals per field", () => {
-  it("splits on the provider's own field names only, so a '; ' inside a problem stays with it", () => {
+  it("puts each problem of the provider's connection under its field, and the rest above the form", () => {
     const zendesk = integrationSetupOf("zendesk");
-    if (!zendesk) throw new Error("no zendesk setup");
-    const message =
-      "fields.subdomain: subdomain must be letters, digits and hyphens.; email: email: required with auth api_token; create one here: Admin Center.; input: connection: expected an object";
-    expect(connectErrors(zendesk, message)).toEqual({
-      errors: { "zendesk-subdomain": "subdomain must be letters, digits and hyphens.", "zendesk-email": "email: required with auth api_token; create one here: Admin Center." },
-      rest: "connection: expected an object",
+    const connection = integrationFor("zendesk")?.connectionSchema;
+    if (!zendesk || !connection) throw new Error("no zendesk setup");
+    const parsed = connection.safeParse({ subdomain: "acme corp", auth: "api_token", api_token: "short" });
+    if (parsed.success) throw new Error("expected the connection to be refused");
+    const refused = invalidInput(parsed.error, "fields");
+    expect(refused.message).toContain("fields.subdomain may contain only lowercase letters");
+    expect(connectErrors(zendesk, { errors: refused.fields ?? {}, message: refused.message })).toEqual({
+      errors: {
+        "zendesk-subdomain": "subdomain may contain only lowercase letters, digits and hyphens (^[a-z0-9-]+$).",
+        "zendesk-api_token": "too short to be a Zendesk secret; create one in Zendesk Admin Center → Apps and integrations → APIs → Zendesk API.",
+        "zendesk-email": "required with auth api_token: the Zendesk agent's email address the token belongs to.",
+      },
+      rest: null,
     });
-    expect(connectErrors(zendesk, "provider: zendesk is not available in this deployment yet.")).toEqual({ errors: {}, rest: "provider: zendesk is not available in this deployment yet." });
+    const whole = { errors: { fields: "connection: expected an object", "fields.nope.deep": "is odd" }, message: "…" };
+    expect(connectErrors(zendesk, whole)).toEqual({ errors: {}, rest: "connection: expected an object fields.nope.deep: is odd" });
+    const unknown = "provider: zendesk is not available in this deployment yet.";
+    expect(connectErrors(zendesk, { errors: {}, message: unknown })).toEqual({ errors: {}, rest: unknown });
   });
 });
 

@@ -6,6 +6,7 @@ import { PAGE_ROWS_MAX } from "../db/backup";
 import type { Env } from "../env";
 import { toolContext } from "../tools/context";
 import type { ToolContext } from "../tools/define";
+import { errorBody } from "./errors";
 
 /**
  * Export and restore of the caller's whole workspace (docs/backup.md), under /api/v1 and
@@ -26,10 +27,6 @@ const STATUS = { invalid: 400, not_found: 404, conflict: 409 } as const;
 
 /** A restore page is at most PAGE_ROWS_MAX rows of about 1 MB; leave room for JSON overhead. */
 const RESTORE_BODY_MAX = 8_000_000;
-
-function errorBody(code: string, message: string) {
-  return { error: { code, message } };
-}
 
 /** The verified caller with cs:admin, or the response refusing them. */
 function admin(c: ApiContext): { context: ToolContext; tenantId: string } | Response {

@@ -8,7 +8,8 @@ import { ImportFileError } from "../import/columns";
 import { importKind, importOptions, IMPORT_FILE_MAX_BYTES, runImport } from "../import/run";
 import { FIELDS, REQUIRED_COLUMNS, type ImportKind } from "../import/rows";
 import { toolContext } from "../tools/context";
-import { describeIssues, ToolError } from "../tools/define";
+import { invalidInput, ToolError } from "../tools/define";
+import { errorBody, toolErrorAnswer } from "./errors";
 
 /**
  * CSV import over REST, mounted by src/api/rest.ts at /api/v1/import:
@@ -22,12 +23,6 @@ import { describeIssues, ToolError } from "../tools/define";
  */
 
 type ApiEnv = { Bindings: Env };
-
-const STATUS_OF_ERROR = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409 } as const;
-
-function errorBody(code: string, message: string) {
-  return { error: { code, message } };
-}
 
 const LIMIT_WORDS = `${IMPORT_FILE_MAX_BYTES / (1024 * 1024)} MiB (${IMPORT_FILE_MAX_BYTES} bytes)`;
 
@@ -78,7 +73,7 @@ async function readImportRequest(c: Context<ApiEnv>, kind: ImportKind) {
     throw new ToolError("invalid", `Content-Type must be text/csv (the file as the body) or application/json ({ "csv": ... }), not "${contentType || "none"}".`);
   }
   const parsed = jsonBody.safeParse(fields);
-  if (!parsed.success) throw new ToolError("invalid", describeIssues(parsed.error));
+  if (!parsed.success) throw invalidInput(parsed.error);
   return { kind, csv: parsed.data.csv, mapping: parsed.data.mapping, dryRun: parsed.data.dry_run, delimiter: parsed.data.delimiter };
 }
 
@@ -115,7 +110,10 @@ export function importApi(): Hono<ApiEnv> {
         return c.json(errorBody("too_large", `The body is larger than the import limit of ${LIMIT_WORDS}; split the file and import the parts.`), 413);
       }
       if (error instanceof ImportFileError) return c.json(errorBody("invalid", error.message), 400);
-      if (error instanceof ToolError) return c.json(errorBody(error.code, error.message), STATUS_OF_ERROR[error.code]);
+      if (error instanceof ToolError) {
+        const { body, status } = toolErrorAnswer(error);
+        return c.json(body, status);
+      }
       throw error;
     }
   });

@@ -21,12 +21,27 @@ export function toJsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSch
 }
 
 export const ERROR_RESPONSE = {
-  description: "The request was refused; `error.message` says which field is wrong and how to fix it.",
+  description: "The request was refused; `error.message` says which field is wrong and how to fix it, and for input that failed validation `error.fields` gives each field's problem by its path.",
   content: {
     "application/json": {
       schema: {
         type: "object",
-        properties: { error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } } },
+        required: ["error"],
+        properties: {
+          error: {
+            type: "object",
+            required: ["code", "message"],
+            properties: {
+              code: { type: "string" },
+              message: { type: "string" },
+              fields: {
+                type: "object",
+                description: 'Problems by field path ("updates.contract_value"; "" for the input as a whole), each worded to stand beside its field.',
+                additionalProperties: { type: "string" },
+              },
+            },
+          },
+        },
       },
     },
   },

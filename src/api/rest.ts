@@ -7,6 +7,7 @@ import { catalog } from "../tools/catalog";
 import { mountBackupRoutes } from "./backup";
 import { toolContext } from "../tools/context";
 import { ToolError, type Tool } from "../tools/define";
+import { errorBody, toolErrorAnswer } from "./errors";
 import { importApi } from "./import";
 
 /**
@@ -16,12 +17,6 @@ import { importApi } from "./import";
  */
 
 export const API_PREFIX = "/api/v1";
-
-const STATUS_OF_ERROR = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409 } as const;
-
-function errorBody(code: string, message: string) {
-  return { error: { code, message } };
-}
 
 /** The innermost schema of a field, past optional/default/nullable wrappers. */
 function innerSchema(schema: z.ZodType): z.ZodType {
@@ -92,7 +87,10 @@ export function buildRestApi(): Hono<ApiEnv> {
         const result = await tool.run(toolContext(c.env, props, `api:${auth.clientId ?? "unknown"}`, (work) => c.executionCtx.waitUntil(work), new URL(c.req.url).origin), input);
         return c.json(result, tool.rest.method === "POST" && !tool.annotations.readOnlyHint ? 201 : 200);
       } catch (error) {
-        if (error instanceof ToolError) return c.json(errorBody(error.code, error.message), STATUS_OF_ERROR[error.code]);
+        if (error instanceof ToolError) {
+          const { body, status } = toolErrorAnswer(error);
+          return c.json(body, status);
+        }
         throw error;
       }
     });

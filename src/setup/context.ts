@@ -5,7 +5,7 @@ import type { AppEnv } from "../app-env";
 import { csrfToken, CSRF_FIELD, verifyCsrf } from "../auth/csrf";
 import { readSession, type Session } from "../auth/session";
 import { membership, type Membership } from "../db/control";
-import { describeIssues, ToolError, type Tool, type ToolContext } from "../tools/define";
+import { describeIssues, issueFields, ToolError, type FieldProblems, type Tool, type ToolContext } from "../tools/define";
 
 /** The setup page's request context: who is signed in, their membership, and helpers to act as them. */
 
@@ -91,11 +91,16 @@ export function toolContextOf(c: SetupContext): ToolContext {
   };
 }
 
-/** zod issues keyed by their path joined with "." (the first message per field). */
-export function fieldErrorsOf(error: z.ZodError, rename: (path: string) => string = (path) => path): FieldErrors {
+/** Problems by field path as a form's errors: each under its (renamed) field, the input's own under "form". */
+function formErrors(problems: FieldProblems, rename: (path: string) => string = (path) => path): FieldErrors {
   const errors: FieldErrors = {};
-  for (const issue of error.issues) errors[rename(issue.path.join(".") || "form")] ??= issue.message;
+  for (const [path, problem] of Object.entries(problems)) errors[rename(path || "form")] ??= problem;
   return errors;
+}
+
+/** zod issues keyed by their path joined with "." (the first problem per field). */
+export function fieldErrorsOf(error: z.ZodError, rename?: (path: string) => string): FieldErrors {
+  return formErrors(issueFields(error), rename);
 }
 
 export type ToolRun<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; message: string; code?: ToolError["code"] };
@@ -110,7 +115,7 @@ export async function runTool<T = Record<string, unknown>>(c: SetupContext, tool
   try {
     return { ok: true, value: (await tool.execute(toolContextOf(c), parsed.data)) as T };
   } catch (error) {
-    if (error instanceof ToolError) return { ok: false, errors: {}, message: error.message, code: error.code };
+    if (error instanceof ToolError) return { ok: false, errors: formErrors(error.fields ?? {}, rename), message: error.message, code: error.code };
     throw error;
   }
 }

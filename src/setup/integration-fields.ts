@@ -262,24 +262,21 @@ export function fieldId(provider: string, field: string): string {
 }
 
 /**
- * connect_integration's refusal as errors per form field. Its message is
- * "fields.<name>: <problem>; <name>: <problem>…" (describeIssues behind a "fields." prefix);
- * only the provider's own field names (and "input", the whole connection) split it, so a "; "
- * inside a problem's text stays in that problem. What names no field stays in `rest`.
+ * connect_integration's refusal as errors per form field. The tool reports a connection's
+ * problems by path ("fields.subdomain", "fields" for the connection as a whole); each of the
+ * provider's own fields gets its first problem, and the rest is said above the form. A refusal
+ * without problems by field (an unknown provider, say) is its message.
  */
-export function connectErrors(setup: ProviderSetup, message: string): { errors: Record<string, string>; rest: string | null } {
-  const names = [...setup.fields.map((field) => field.name), "input"].join("|");
-  const marks = [...message.matchAll(new RegExp(`(?:^fields\\.|; )(${names}): `, "g"))];
+export function connectErrors(setup: ProviderSetup, refusal: { errors: Partial<Record<string, string>>; message: string }): { errors: Record<string, string>; rest: string | null } {
+  const names = new Set(setup.fields.map((field) => field.name));
   const errors: Record<string, string> = {};
-  if (marks.length === 0 || marks[0]?.index !== 0) return { errors, rest: message };
   const rest: string[] = [];
-  marks.forEach((mark, i) => {
-    const start = (mark.index ?? 0) + mark[0].length;
-    const end = marks[i + 1]?.index ?? message.length;
-    const text = message.slice(start, end).trim();
-    const field = mark[1] ?? "input";
-    if (field === "input") rest.push(text);
-    else errors[fieldId(setup.provider, field)] ??= text;
-  });
+  const problems = Object.entries(refusal.errors).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+  if (problems.length === 0) return { errors, rest: refusal.message };
+  for (const [path, problem] of problems) {
+    const name = path.startsWith("fields.") ? path.slice("fields.".length).split(".")[0] : undefined;
+    if (name !== undefined && names.has(name)) errors[fieldId(setup.provider, name)] ??= problem;
+    else rest.push(path === "fields" || path === "form" ? problem : `${path}: ${problem}`);
+  }
   return { errors, rest: rest.length ? rest.join(" ") : null };
 }

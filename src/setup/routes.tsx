@@ -179,7 +179,7 @@ setupRoutes.post("/setup/integrations/:provider", admin, async (c) => {
   }
   const result = await runTool<{ integration: IntegrationState; test: CardState["test"] }>(c, connectIntegrationTool, { provider, fields, test: text(form, "test") !== "no" });
   if (!result.ok) {
-    const { errors, rest } = connectErrors(setup, result.message);
+    const { errors, rest } = connectErrors(setup, result);
     return integrationsPage(c, { cards: { [provider]: { values, errors, message: rest } } }, 400);
   }
   return integrationsPage(c, {

@@ -3,7 +3,7 @@ import { jsonValue } from "../db/json-value";
 import { forgetWebhookConnection, openConnection, sealConnection } from "../integrations/connections";
 import { PROVIDERS, type ConnectionFields, type ProviderIntegration, type ProviderName } from "../integrations/provider";
 import { integrationFor } from "../integrations/registry";
-import { defineTool, describeIssues, READ_ONLY, ToolError, unwrap, WRITE, type ToolContext } from "./define";
+import { defineTool, invalidInput, READ_ONLY, ToolError, unwrap, WRITE, type ToolContext } from "./define";
 
 /**
  * Connecting Zendesk, Intercom, Mixpanel and SendGrid, and following the work sent to them.
@@ -143,7 +143,7 @@ export const connectIntegrationTool = defineTool({
       merged[field] = value;
     }
     const parsed = integration.connectionSchema.safeParse(merged);
-    if (!parsed.success) throw new ToolError("invalid", `fields.${describeIssues(parsed.error)}`);
+    if (!parsed.success) throw invalidInput(parsed.error, "fields");
     const changedSecrets = integration.secretFields.filter((field) => field in input.fields && input.fields[field] !== "" && input.fields[field] !== existing[field]);
     const stored = await sealConnection(context.env, tenantId, integration, parsed.data);
     unwrap(await context.tenant.saveConnection(stored, changedSecrets, context.actor));
