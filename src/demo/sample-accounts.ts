@@ -148,7 +148,12 @@ export function sampleAccounts(count: number, now = Date.now(), seed = 20261122)
         occurred_at: new Date(churnMs).toISOString(),
       });
     }
-    else if (daysToRenewal <= 90) events.push({ event_type: "renewal", title: "Renewal conversation opened", description: `Renewal due in ${daysToRenewal} days; proposal sent.`, impact: "neutral", occurred_at: new Date(now - 2 * DAY).toISOString() });
+    else if (daysToRenewal <= 90) {
+      // Opened about six weeks before the renewal date (or yesterday, for one nearer than that).
+      const openedMs = Math.max(startMs, Math.min(now - DAY, endMs - 45 * DAY));
+      const dueInDays = Math.round((endMs - openedMs) / DAY);
+      events.push({ event_type: "renewal", title: "Renewal conversation opened", description: `Renewal due in ${dueInDays} days; proposal sent.`, impact: "neutral", occurred_at: new Date(openedMs).toISOString() });
+    }
 
     samples.push({
       account: {

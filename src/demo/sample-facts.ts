@@ -115,7 +115,12 @@ export function sampleFacts(accounts: readonly Account[], now = Date.now(), seed
     const activeShare = profile === "thriving" ? 0.7 : profile === "steady" ? 0.4 : 0.25;
     const featureCount = profile === "thriving" ? 7 : profile === "steady" ? 4 : 2;
     const users = seats;
+    // Nobody uses the product before the contract starts, and a new customer takes 3–14 days to
+    // get going: the time to its first active day is what time-to-value measures. (Not drawn from
+    // \`random\`, so every other sample stays as it was.)
+    const firstActiveMs = startMs + (3 + ((i * 7) % 12)) * DAY;
     for (let day = 30; day >= 1; day--) {
+      if (now - day * DAY < firstActiveMs) continue;
       const fade = profile === "struggling" ? Math.max(0.2, day / 30) : 1;
       for (let u = 0; u < users; u++) {
         if (random() > activeShare * fade) continue;
