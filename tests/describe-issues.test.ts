@@ -71,3 +71,20 @@ describe("unknown fields", () => {
     expect(likelyField("x", ["name"])).toBeUndefined();
   });
 });
+
+describe("mistyped fields", () => {
+  it("says what the field takes and what it was given, in words", () => {
+    const schema = z.object({ limit: z.number(), count: z.int(), active: z.boolean(), tags: z.array(z.string()), name: z.string(), since: z.string().optional() });
+    const parsed = schema.safeParse({ limit: "lots", count: 1.5, active: "yes", tags: "a,b", name: 42 });
+    if (parsed.success) throw new Error("expected the input to be refused");
+    expect(issueFields(parsed.error)).toEqual({
+      limit: 'must be a number, not the text "lots"',
+      count: "must be a whole number, not the number 1.5",
+      active: 'must be true or false, not the text "yes"',
+      tags: 'must be a list, not the text "a,b"',
+      name: "must be text, not the number 42",
+    });
+    const missing = schema.safeParse({ count: 1, active: true, tags: [], name: "x" });
+    expect(missing.error?.issues.map((issue) => issue.message)).toEqual(["required (a number)"]);
+  });
+});

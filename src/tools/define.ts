@@ -174,11 +174,44 @@ function unknownFieldsMessage(keys: readonly PropertyKey[], declared: readonly s
   return `${subject}; ${known}.`;
 }
 
-// Says what to do about a missing or unknown field, here and where the MCP SDK validates with the same schemas.
+/** A type zod expected, as a person would say it. */
+const EXPECTED_WORDS: Partial<Record<string, string>> = {
+  string: "text",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+  array: "a list",
+  object: "an object",
+  date: "a date",
+  null: "null",
+};
+
+/** A value given where another type belongs, briefly: `the text "lots"`, `the number 5`, `a list`. */
+function givenValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  switch (typeof value) {
+    case "string":
+      return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+    case "number":
+    case "boolean":
+      return `${typeof value === "number" ? "the number " : ""}${String(value)}`;
+    case "object":
+      return "an object";
+    default:
+      return typeof value;
+  }
+}
+
+// Says what to do about a missing, mistyped or unknown field, here and where the MCP SDK validates with the same schemas.
 z.config({
   customError: (issue) => {
-    // "expected string, received undefined" says less than this about a field left out.
-    if (issue.code === "invalid_type" && issue.input === undefined) return `required (${issue.expected === "array" ? "a list" : issue.expected})`;
+    if (issue.code === "invalid_type") {
+      const expected = EXPECTED_WORDS[issue.expected] ?? issue.expected;
+      // "expected string, received undefined" says less than this about a field left out.
+      if (issue.input === undefined) return `required (${expected})`;
+      return `must be ${expected}, not ${givenValue(issue.input)}`;
+    }
     if (issue.code !== "unrecognized_keys") return undefined;
     return unknownFieldsMessage(issue.keys, declaredFields(issue.inst));
   },
