@@ -1,11 +1,13 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { describe, expect, it } from "vitest";
 import type { TenantDO } from "../durable-objects/tenant";
 import { cachedAccountHealth } from "../src/cache/account-health";
 import { BASELINE_CUTOFF_KEY, portfolioHealth } from "../src/db/portfolio";
 import * as schema from "../src/db/tenant-schema";
+import { MAX_CHANGE_POINTS } from "../src/tools/health";
 import { apiCall, callTool, newWorkspace, ORIGIN, tenantIdOf, tokenFor } from "./support/worker";
 
 const DAY = 86_400_000;
@@ -225,11 +227,42 @@ describe("history, trend and the account's materialized score", () => {
           .run();
       });
     }
+    // By day, the history is where today ended; every move is there on request.
     const history = await ok(token, "get_health_history", { client_id: id });
-    expect((history.points as unknown[]).length).toBeGreaterThanOrEqual(2);
+    expect(history.points as unknown[]).toHaveLength(1);
+    expect(history).toMatchObject({ granularity: "day", change: 0, omitted_points: 0 });
+    const moves = await ok(token, "get_health_history", { client_id: id, granularity: "change" });
+    expect((moves.points as unknown[]).length).toBeGreaterThanOrEqual(2);
+    expect(moves.latest_score).toBe(history.latest_score);
+    expect(moves.first_score).not.toBe(moves.latest_score);
     const scored = await ok(token, "calculate_health_score", { client_id: id });
     expect(scored.trend).toMatchObject({ direction: "insufficient_history", slope_per_30_days: null, points: 1 });
     expect((await ok(token, "get_churn_risk", { client_id: id })).account).toMatchObject({ unknown_factors: expect.arrayContaining(["health_decline"]) });
+  });
+
+  it("returns the latest moves of a busy account, saying how many earlier ones it left out", async () => {
+    const { token, stub } = await workspace("Busy Co");
+    const id = await register(token, "Busy");
+    const start = Date.now() - 10 * 86_400_000;
+    const total = await runInDurableObject(stub, (_instance: TenantDO, state) => {
+      const db = drizzle(state.storage, { schema });
+      // 600 moves over ten days (one every 24 minutes), alternating between two scores.
+      const rows = Array.from({ length: 600 }, (_, i) => ({ accountId: id, computedAt: new Date(start + i * 24 * 60_000).toISOString(), score: i % 2 ? 61 : 59, band: i % 2 ? ("neutral" as const) : ("at_risk" as const), coverage: 1, components: "[]" }));
+      for (let i = 0; i < rows.length; i += 10) db.insert(schema.healthSnapshots).values(rows.slice(i, i + 10)).run();
+      // With the score at registration, when it had one.
+      return db.$count(schema.healthSnapshots, sql`${schema.healthSnapshots.accountId} = ${id} AND ${schema.healthSnapshots.score} IS NOT NULL`);
+    });
+    expect(total).toBeGreaterThanOrEqual(600);
+    const moves = await ok(token, "get_health_history", { client_id: id, days: 30, granularity: "change" });
+    const points = moves.points as { at: string }[];
+    expect(points).toHaveLength(MAX_CHANGE_POINTS);
+    expect(moves.omitted_points).toBe(total - MAX_CHANGE_POINTS);
+    const days = await ok(token, "get_health_history", { client_id: id, days: 30 });
+    const daily = days.points as { at: string }[];
+    expect(daily.length).toBeGreaterThanOrEqual(10);
+    expect(daily.length).toBeLessThanOrEqual(12);
+    expect(new Set(daily.map((point) => point.at.slice(0, 10))).size).toBe(daily.length);
+    expect(days.omitted_points).toBe(0);
   });
 
   it("validates days", async () => {

@@ -127,9 +127,14 @@ export function healthHistory(db: TenantDb, accountId: string, since: string): H
  * and a trend needs at least two different days.
  */
 export function dailyTrendPoints(history: readonly HealthPoint[], current: { at: string; score: number } | null): { at: string; score: number }[] {
-  const byDay = new Map<string, { at: string; score: number }>();
-  for (const point of history) byDay.set(point.at.slice(0, 10), { at: point.at, score: point.score });
-  if (current) byDay.set(current.at.slice(0, 10), current);
+  const points = history.map(({ at, score }) => ({ at, score }));
+  return lastOfEachDay(current ? [...points, current] : points);
+}
+
+/** The last of each UTC day's points (oldest first, as given): where each day ended. */
+export function lastOfEachDay<P extends { at: string }>(points: readonly P[]): P[] {
+  const byDay = new Map<string, P>();
+  for (const point of points) byDay.set(point.at.slice(0, 10), point);
   return [...byDay.values()];
 }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { health } from "../analytics";
-import { dailyTrendPoints, type HealthModelJson } from "../db/health-model";
+import { dailyTrendPoints, lastOfEachDay, type HealthModelJson } from "../db/health-model";
 import { PORTFOLIO_BANDS } from "../db/portfolio";
 import { readPortfolio } from "../cache/portfolio";
 import { clientId } from "./fields";
@@ -113,20 +113,29 @@ export const calculateHealthScore = defineTool({
   },
 });
 
+/** At most this many points of every move (granularity "change"): the latest ones. */
+export const MAX_CHANGE_POINTS = 500;
+
 export const getHealthHistory = defineTool({
   name: "get_health_history",
   title: "Health score history and trend",
   description:
-    "An account's past health scores over a period (each time the score or band moved, plus the daily snapshot), with the trend fitted over them and the change across the period.",
+    "An account's past health scores over a period: by default one point per day (where the day's score ended), or every time the score or band moved; with the trend fitted over the days and the change across the period.",
   input: z.object({
     client_id: clientId,
     days: z.number().int().min(1, "days must be at least 1").max(365, "days is at most 365").default(90).describe("How far back, 1–365"),
+    granularity: z
+      .enum(["day", "change"], { error: "granularity must be day or change" })
+      .default("day")
+      .describe(`day: each UTC day's last score, one point per day (a chart's points); change: every time the score or band moved (the latest ${MAX_CHANGE_POINTS})`),
   }),
   output: z.object({
     client_id: z.string(),
     days: z.number().int(),
+    granularity: z.enum(["day", "change"]),
     points: z.array(z.object({ at: z.string(), score: z.number(), band: band.nullable() })),
-    first_score: z.number().nullable(),
+    omitted_points: z.number().int().describe(`Earlier moves left out: granularity change returns the latest ${MAX_CHANGE_POINTS}`),
+    first_score: z.number().nullable().describe("The period's first point (with granularity day, where its first day ended)"),
     latest_score: z.number().nullable(),
     change: z.number().nullable().describe("latest − first over the period"),
     trend,
@@ -134,18 +143,23 @@ export const getHealthHistory = defineTool({
   annotations: READ_ONLY,
   scope: "cs:read",
   rest: { method: "GET", path: "/clients/{client_id}/health/history" },
-  async handler({ tenant }, { client_id, days }) {
-    const { points, trendThresholdPer30Days } = unwrap(await tenant.healthHistory(client_id, days));
-    const first = points[0]?.score ?? null;
-    const latest = points.at(-1)?.score ?? null;
+  async handler({ tenant }, { client_id, days, granularity }) {
+    const { points: moves, trendThresholdPer30Days } = unwrap(await tenant.healthHistory(client_id, days));
+    // Scores seconds apart (facts arriving together) say nothing a day's last score does not.
+    const all = granularity === "day" ? lastOfEachDay(moves) : moves;
+    const first = all[0]?.score ?? null;
+    const latest = all.at(-1)?.score ?? null;
+    const points = all.slice(-MAX_CHANGE_POINTS);
     return {
       client_id,
       days,
+      granularity,
       points,
+      omitted_points: all.length - points.length,
       first_score: first,
       latest_score: latest,
       change: first === null || latest === null ? null : Math.round((latest - first) * 10) / 10,
-      trend: trendOut(health.healthTrend(dailyTrendPoints(points, null), trendThresholdPer30Days)),
+      trend: trendOut(health.healthTrend(dailyTrendPoints(moves, null), trendThresholdPer30Days)),
     };
   },
 });
