@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { describeIssues, invalidInput, issueFields, likelyField } from "../src/tools/define";
+import { invalidInput } from "../src/tools/define";
+import { describeIssues, issueFields, likelyField } from "../src/tools/input-errors";
 
 describe("describeIssues", () => {
   const schema = z.object({
@@ -69,6 +70,8 @@ describe("unknown fields", () => {
     expect(likelyField("SortBy", ["sort_by"])).toBe("sort_by");
     expect(likelyField("colour", ["filters", "limit"])).toBeUndefined();
     expect(likelyField("x", ["name"])).toBeUndefined();
+    // One letter is not a name inside another.
+    expect(likelyField("s", ["sort_by", "search"])).toBeUndefined();
   });
 });
 

@@ -1,4 +1,5 @@
-import type { FieldProblems, ToolError } from "../tools/define";
+import type { ToolError } from "../tools/define";
+import type { FieldProblems } from "../tools/input-errors";
 
 /**
  * The REST API's error answers: `{ "error": { "code", "message", "fields"? } }`. `fields` holds

@@ -1,6 +1,6 @@
 import type { StandardSchemaWithJSON } from "@modelcontextprotocol/server";
 import type { z } from "zod";
-import { ownFieldPrefix } from "../tools/define";
+import { ownFieldPrefix } from "../tools/input-errors";
 
 type StandardProps<T extends z.ZodType> = StandardSchemaWithJSON<z.input<T>, z.output<T>>["~standard"];
 type ValidationResult<T extends z.ZodType> = Awaited<ReturnType<StandardProps<T>["validate"]>>;

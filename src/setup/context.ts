@@ -5,7 +5,8 @@ import type { AppEnv } from "../app-env";
 import { csrfToken, CSRF_FIELD, verifyCsrf } from "../auth/csrf";
 import { readSession, type Session } from "../auth/session";
 import { membership, type Membership } from "../db/control";
-import { describeIssues, issueFields, ToolError, type FieldProblems, type Tool, type ToolContext } from "../tools/define";
+import { ToolError, type Tool, type ToolContext } from "../tools/define";
+import { describeIssues, issueFields, type FieldProblems } from "../tools/input-errors";
 
 /** The setup page's request context: who is signed in, their membership, and helpers to act as them. */
 
