@@ -69,6 +69,7 @@ import {
   type RunResult,
 } from "../src/db/playbooks";
 import { previewHealthModel, recomputeHealth, updateHealthTrends, type ModelPreview, type RecomputeResult } from "../src/db/health";
+import { backfillHealthHistory, type BackfillResult } from "../src/db/health-backfill";
 import {
   claimDelivery,
   connectionSummaries,
@@ -553,6 +554,19 @@ export class TenantDO extends DurableObject<Env> {
     if (!tenantId) return;
     const epoch = new Date().toISOString();
     await this.env.CACHE.put(healthEpochKey(tenantId), JSON.stringify({ epoch })).catch(() => undefined);
+  }
+
+  /**
+   * Rebuilds the health history the facts imply, a snapshot every `stepDays` over the last
+   * `days` (src/db/health-backfill.ts), for a workspace whose facts arrive with their past: the
+   * demo's sample months. Trends and movers then have history to read from the first day.
+   */
+  backfillHealthHistory(days: number, stepDays: number): Outcome<BackfillResult> {
+    return attempt(() => {
+      const { accountIds, ...result } = this.db.transaction((tx) => backfillHealthHistory(tx, this.healthModel().config, new Date(), days, stepDays));
+      this.writeThroughHealth(accountIds);
+      return result;
+    });
   }
 
   // --- health ---

@@ -49,6 +49,12 @@ describe("the demo workspace", () => {
     const churned = portfolio.accounts - (await stub.portfolioChurnRisk({ minLevel: "low", limit: 1 }).then((r) => (r.ok ? r.value.accounts : 0)));
     expect(portfolio.scored).toBeGreaterThanOrEqual(portfolio.accounts - churned);
     expect(portfolio.bands.filter((band) => band.band !== "unscored" && band.accounts > 0).length).toBeGreaterThanOrEqual(3);
+    // The sample facts reach back three months, and so does the health history rebuilt from them:
+    // every scored account has a trend, some falling and some rising, and the week has movers.
+    expect(portfolio.trends.unknown).toBe(0);
+    expect(portfolio.trends.declining).toBeGreaterThan(0);
+    expect(portfolio.trends.improving).toBeGreaterThan(0);
+    expect(portfolio.movers_down.length).toBeGreaterThan(0);
     // The help centre answers the sample tickets' questions; the draft stays out of search.
     const found = await stub.searchArticles({ query: "sso login", status: ["published"], limit: 5 });
     expect(found.ok && found.value.results[0]?.title).toBe("Set up single sign-on (SSO) with SAML");

@@ -15,6 +15,8 @@ import { seededRandom } from "./sample-accounts";
  */
 
 const DAY = 86_400_000;
+/** Days of sample product usage: enough for three months of health history. */
+const USAGE_DAYS = 90;
 const FEATURES = ["dashboards", "reports", "alerts", "exports", "integrations", "automations", "api", "sso"] as const;
 type Profile = "thriving" | "steady" | "struggling";
 
@@ -111,19 +113,20 @@ export function sampleFacts(accounts: readonly Account[], now = Date.now(), seed
       invoices.push([`demo-inv-${i}-${q}`, account.client_id, `INV-${1000 + i * 4 + q}`, Math.round(account.contract_value / 4), "USD", isoDay(issued), isoDay(due), paidOn, unpaid ? "open" : "paid"]);
     }
 
-    // Usage over the last 30 days: users active per day by profile; struggling accounts fade.
-    const activeShare = profile === "thriving" ? 0.7 : profile === "steady" ? 0.4 : 0.25;
+    // Usage over the last 90 days: users active per day by profile. Struggling accounts fade from
+    // steady use three months ago; thriving ones grow into theirs.
+    const activeShare = (daysAgo: number) =>
+      profile === "thriving" ? 0.7 - 0.2 * (daysAgo / USAGE_DAYS) : profile === "steady" ? 0.4 : 0.08 + 0.37 * (daysAgo / USAGE_DAYS);
     const featureCount = profile === "thriving" ? 7 : profile === "steady" ? 4 : 2;
     const users = seats;
     // Nobody uses the product before the contract starts, and a new customer takes 3–14 days to
     // get going: the time to its first active day is what time-to-value measures. (Not drawn from
-    // \`random\`, so every other sample stays as it was.)
+    // `random`, so every other sample stays as it was.)
     const firstActiveMs = startMs + (3 + ((i * 7) % 12)) * DAY;
-    for (let day = 30; day >= 1; day--) {
+    for (let day = USAGE_DAYS; day >= 1; day--) {
       if (now - day * DAY < firstActiveMs) continue;
-      const fade = profile === "struggling" ? Math.max(0.2, day / 30) : 1;
       for (let u = 0; u < users; u++) {
-        if (random() > activeShare * fade) continue;
+        if (random() > activeShare(day)) continue;
         const feature = FEATURES[Math.floor(random() * featureCount)] ?? "dashboards";
         const at = now - day * DAY + Math.floor(random() * 8 * 3_600_000);
         usage.push({

@@ -16,6 +16,9 @@ import { sampleAccounts } from "./sample-accounts";
 
 export const DEMO_LOGIN = { email: "demo@example.com", password: "demo-password" } as const;
 export const DEMO_ACCOUNT_COUNT = 100;
+/** The demo's health history: a score every few days over the sample facts' last three months. */
+const DEMO_HISTORY_DAYS = 90;
+const DEMO_HISTORY_STEP_DAYS = 3;
 
 export function demoAllowed(env: Pick<Env, "ENVIRONMENT">): boolean {
   return env.ENVIRONMENT === "development";
@@ -98,4 +101,7 @@ export async function seedDemoFacts(tenant: TenantApi, actor: Actor, count: numb
     if (!created.ok) throw new Error(`demo article refused: ${created.message}`);
     if (publish) await tenant.publishArticle(created.value.article_id, actor);
   }
+  // The facts reach back months; so does the accounts' health, which trends and movers read.
+  const history = await tenant.backfillHealthHistory(DEMO_HISTORY_DAYS, DEMO_HISTORY_STEP_DAYS);
+  if (!history.ok) throw new Error(`demo health history refused: ${history.message}`);
 }

@@ -1,0 +1,49 @@
+import { sql } from "drizzle-orm";
+import { health } from "../analytics";
+import type { TenantDb } from "./accounts";
+import { healthInputsAsOf } from "./features-as-of";
+import { readHealthInputs, scoreAccount } from "./health-model";
+import { insertRows } from "./insert-rows";
+import { encodeComponents } from "./snapshot-components";
+import { healthSnapshots } from "./tenant-schema";
+
+/**
+ * Health history rebuilt from the facts: for every live account, a snapshot every `stepDays`
+ * over the last `days`, scored by the tenant's model from the inputs as they stood then
+ * (src/db/features-as-of.ts), then today's score with its trend fitted over them. Points before
+ * the account existed, and from its first stored snapshot on, are left alone, so nothing the
+ * engine recorded is rewritten.
+ */
+
+const DAY_MS = 86_400_000;
+
+/** Rows per insert statement: six bound values each stay far below SQLite's limits as JSON. */
+const ROWS_PER_STATEMENT = 500;
+
+export interface BackfillResult {
+  accounts: number;
+  snapshots: number;
+}
+
+export function backfillHealthHistory(db: TenantDb, config: health.HealthConfig, now: Date, days: number, stepDays: number): BackfillResult & { accountIds: string[] } {
+  const live = db.all<{ id: string; tier: string; created_at: string; first_snapshot: string | null }>(sql`
+    SELECT a.id, a.tier, a.created_at, (SELECT min(computed_at) FROM health_snapshots s WHERE s.account_id = a.id) AS first_snapshot
+    FROM accounts a WHERE a.status != 'churned' ORDER BY a.id`);
+  const rows: (typeof healthSnapshots.$inferInsert)[] = [];
+  for (const account of live) {
+    const today = readHealthInputs(db, account.id);
+    const from = Math.max(Date.parse(account.created_at), now.getTime() - days * DAY_MS);
+    const until = account.first_snapshot ? Date.parse(account.first_snapshot) : now.getTime();
+    for (let back = days; back >= stepDays; back -= stepDays) {
+      const at = new Date(now.getTime() - back * DAY_MS);
+      if (at.getTime() < from || at.getTime() >= until) continue;
+      const result = health.scoreHealth(healthInputsAsOf(db, account.id, at, today), config, { segment: account.tier });
+      if (result.score === null) continue;
+      rows.push({ accountId: account.id, computedAt: at.toISOString(), score: result.score, band: result.band, coverage: result.coverage, components: encodeComponents(result.components) });
+    }
+  }
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) insertRows(db, healthSnapshots, rows.slice(start, start + ROWS_PER_STATEMENT));
+  // Today's score again, now with a trend to fit.
+  for (const account of live) scoreAccount(db, account.id, config, now);
+  return { accounts: live.length, snapshots: rows.length, accountIds: live.map((account) => account.id) };
+}

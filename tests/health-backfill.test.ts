@@ -1,0 +1,153 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { drizzle } from "drizzle-orm/durable-sqlite";
+import { describe, expect, it } from "vitest";
+import type { TenantDO } from "../durable-objects/tenant";
+import type { TenantDb } from "../src/db/accounts";
+import { healthInputsAsOf } from "../src/db/features-as-of";
+import { readHealthInputs } from "../src/db/health-model";
+import * as schema from "../src/db/tenant-schema";
+import { newTeam, ok, register, type Team } from "./support/work";
+
+/** Health history rebuilt from facts that arrive with their past (src/db/features-as-of.ts, src/db/health-backfill.ts). */
+
+const DAY = 86_400_000;
+const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString();
+const dayAgo = (days: number) => daysAgo(days).slice(0, 10);
+
+function stubOf(team: Team): DurableObjectStub<TenantDO> {
+  const namespace = env.TENANT as DurableObjectNamespace<TenantDO>;
+  return namespace.get(namespace.idFromName(team.tenantId));
+}
+
+/** Three months of one account's facts, written as the fact writers would, features refreshed. */
+async function withHistory(team: Team, id: string): Promise<void> {
+  await runInDurableObject(stubOf(team), (instance: TenantDO, state) => {
+    const db = drizzle(state.storage, { schema });
+    const now = new Date().toISOString();
+    db.transaction((tx) => {
+      tx.insert(schema.contracts)
+        .values({ id: "ct1", accountId: id, startDate: dayAgo(100), endDate: dayAgo(-265), renewalDate: dayAgo(-265), annualValue: 120_000, seats: 20, autoRenew: true, status: "active", renewalStatus: "not_started", createdAt: now, updatedAt: now })
+        .run();
+      const email = { accountId: id, kind: "email" as const, direction: "outbound" as const, subject: "Check-in", source: "manual", createdBy: "csm" };
+      tx.insert(schema.touchpoints)
+        .values([
+          { ...email, id: "t1", occurredAt: daysAgo(40), openedAt: daysAgo(39), clickedAt: daysAgo(39), repliedAt: daysAgo(3) },
+          { ...email, id: "t2", occurredAt: daysAgo(30), openedAt: daysAgo(29) },
+          { ...email, id: "t3", occurredAt: daysAgo(20) },
+          { id: "t4", accountId: id, kind: "meeting", direction: "outbound", subject: "QBR", occurredAt: daysAgo(5), source: "manual", createdBy: "csm" },
+        ])
+        .run();
+      const ticket = { accountId: id, description: "", category: "bug", source: "zendesk", updatedAt: now };
+      tx.insert(schema.tickets)
+        .values([
+          { ...ticket, id: "k1", subject: "Down", priority: "P1", status: "open", openedAt: daysAgo(10), firstResponseDueAt: daysAgo(9), slaBreached: true },
+          { ...ticket, id: "k2", subject: "Slow", priority: "P3", status: "solved", openedAt: daysAgo(30), solvedAt: daysAgo(20), slaBreached: false },
+        ])
+        .run();
+      tx.insert(schema.feedback)
+        .values([
+          { id: "f1", accountId: id, kind: "nps", score: 3, source: "survey", submittedAt: daysAgo(60) },
+          { id: "f2", accountId: id, kind: "nps", score: 9, source: "survey", submittedAt: daysAgo(6) },
+        ])
+        .run();
+      tx.insert(schema.invoices)
+        .values([
+          { id: "i1", accountId: id, amount: 30_000, currency: "USD", issuedOn: dayAgo(100), dueOn: dayAgo(70), paidOn: dayAgo(60), status: "paid", createdAt: now, updatedAt: now },
+          { id: "i2", accountId: id, amount: 5_000, currency: "USD", issuedOn: dayAgo(50), dueOn: dayAgo(20), status: "open", createdAt: now, updatedAt: now },
+        ])
+        .run();
+      tx.insert(schema.payments).values({ id: "p1", invoiceId: "i2", accountId: id, amount: 5_000, attemptedAt: daysAgo(19), status: "failed", failureReason: "card_declined" }).run();
+      tx.insert(schema.usageDaily)
+        .values([
+          { accountId: id, day: dayAgo(50), activeUsers: 5, sessions: 9, events: 40, featuresUsed: 2 },
+          { accountId: id, day: dayAgo(3), activeUsers: 8, sessions: 20, events: 90, featuresUsed: 4 },
+        ])
+        .run();
+      instance["factsChanged"](tx as unknown as TenantDb, [id]);
+    });
+  });
+}
+
+async function inputsAt(team: Team, id: string, at: Date) {
+  return runInDurableObject(stubOf(team), (_instance: TenantDO, state) => {
+    const db = drizzle(state.storage, { schema }) as unknown as TenantDb;
+    const today = readHealthInputs(db, id);
+    return { asOf: healthInputsAsOf(db, id, at, today), live: today };
+  });
+}
+
+describe("health inputs as of a past day", () => {
+  it("as of now, are what the live features say", async () => {
+    const team = await newTeam("As-of Now Co");
+    const id = await register(team.token, { client_name: "Acme" });
+    await withHistory(team, id);
+    const { asOf, live } = await inputsAt(team, id, new Date());
+    expect(live.openTickets).toBe(1);
+    expect(asOf).toEqual(live);
+  });
+
+  it("count only what had happened by then", async () => {
+    const team = await newTeam("As-of Past Co");
+    const id = await register(team.token, { client_name: "Acme" });
+    await withHistory(team, id);
+    const { asOf } = await inputsAt(team, id, new Date(Date.now() - 25 * DAY));
+    expect(asOf).toMatchObject({
+      // Usage 50 days ago is inside the 30 days before then; 3 days ago is not yet.
+      activeUsers: 5,
+      logins30d: 9,
+      featuresUsed: 2,
+      licensedSeats: 20,
+      // Two emails sent by then, both opened, one clicked; the reply came later.
+      emailOpenRate: 1,
+      emailClickRate: 0.5,
+      messageReplyRate: 0,
+      daysSinceLastTouch: null,
+      // The ticket opened 30 days ago was open until 20 days ago; the P1 came later.
+      openTickets: 1,
+      tickets90d: 1,
+      highSeverityTickets90d: 0,
+      slaBreaches90d: 0,
+      oldestOpenTicketAgeDays: 5,
+      nps: 3,
+      // The first invoice was paid 10 days late; the second was not due yet, its failed payment later.
+      invoicesPaidLate: 1,
+      maxDaysLate: 10,
+      overdueAmount: 0,
+      failedPayments: 0,
+    });
+    // Before the workspace had any ticket, support is unknown rather than perfect.
+    const early = await inputsAt(team, id, new Date(Date.now() - 35 * DAY));
+    expect(early.asOf).toMatchObject({ openTickets: null, tickets90d: null, activeUsers: 5 });
+    const beforeUsage = await inputsAt(team, id, new Date(Date.now() - 55 * DAY));
+    expect(beforeUsage.asOf).toMatchObject({ activeUsers: null, logins30d: null });
+  });
+});
+
+describe("backfillHealthHistory", () => {
+  it("scores the past from the facts, fits today's trend over it, and never adds a point twice", async () => {
+    const team = await newTeam("Backfill Co");
+    const id = await register(team.token, { client_name: "Acme" });
+    await runInDurableObject(stubOf(team), (_instance: TenantDO, state) => {
+      state.storage.sql.exec("UPDATE accounts SET created_at = ? WHERE id = ?", daysAgo(100), id);
+    });
+    await withHistory(team, id);
+    const before = await ok<{ points: unknown[] }>(team.token, "get_health_history", { client_id: id, granularity: "change" });
+
+    const filled = await team.tenant.backfillHealthHistory(60, 7);
+    expect(filled).toEqual({ ok: true, value: { accounts: 1, snapshots: 8 } });
+    const history = await ok<{ points: { at: string; score: number }[]; trend: { direction: string } }>(team.token, "get_health_history", { client_id: id });
+    // Eight weekly points from 56 days ago, then today's.
+    expect(history.points).toHaveLength(9);
+    expect(Date.parse(history.points[0]?.at ?? "")).toBeLessThan(Date.now() - 55 * DAY);
+    expect(new Set(history.points.map((point) => point.score)).size).toBeGreaterThan(1);
+    expect(history.trend.direction).not.toBe("insufficient_history");
+    const overview = await ok<{ client: { health_trend: string | null } }>(team.token, "get_client_overview", { client_id: id });
+    expect(overview.client.health_trend).toBe(history.trend.direction);
+
+    // Again: every point it could add is older than the history it now has.
+    expect(await team.tenant.backfillHealthHistory(60, 7)).toEqual({ ok: true, value: { accounts: 1, snapshots: 0 } });
+    const moves = await ok<{ points: unknown[] }>(team.token, "get_health_history", { client_id: id, granularity: "change" });
+    expect(moves.points.length).toBe(before.points.length + 8);
+  });
+});
