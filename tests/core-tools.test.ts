@@ -62,7 +62,7 @@ describe("register_client", () => {
     expect(blank).toContain("client_name is required");
     expect(blank).not.toContain("client_name: client_name");
     // Other messages as the SDK prints them: the field, then the problem.
-    expect(await refused("list_clients", { limit: "5" })).toContain('limit: must be a number, not the text "5"');
+    expect(await refused("list_clients", { limit: "5" })).toContain('limit: must be a number, not the string "5"');
   });
 
   it("refuses a second account with the same external_id", async () => {

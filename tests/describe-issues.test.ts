@@ -81,11 +81,11 @@ describe("mistyped fields", () => {
     const parsed = schema.safeParse({ limit: "lots", count: 1.5, active: "yes", tags: "a,b", name: 42 });
     if (parsed.success) throw new Error("expected the input to be refused");
     expect(issueFields(parsed.error)).toEqual({
-      limit: 'must be a number, not the text "lots"',
+      limit: 'must be a number, not the string "lots"',
       count: "must be a whole number, not the number 1.5",
-      active: 'must be true or false, not the text "yes"',
-      tags: 'must be a list, not the text "a,b"',
-      name: "must be text, not the number 42",
+      active: 'must be true or false, not the string "yes"',
+      tags: 'must be a list, not the string "a,b"',
+      name: "must be a string, not the number 42",
     });
     const missing = schema.safeParse({ count: 1, active: true, tags: [], name: "x" });
     expect(missing.error?.issues.map((issue) => issue.message)).toEqual(["required (a number)"]);

@@ -22,7 +22,7 @@ describe("sdkSchema: a tool schema as the MCP SDK gets it", () => {
     const schema = sdkSchema(z.object({ name: z.string().min(1, "name is required"), limit: z.number().optional() }));
     expect(await schema["~standard"].validate({ name: "Acme", limit: 3 })).toEqual({ value: { name: "Acme", limit: 3 } });
     const failed = await schema["~standard"].validate({ name: "", limit: "3" });
-    expect(failed.issues?.map((issue) => issue.message)).toEqual(["name is required", 'must be a number, not the text "3"']);
+    expect(failed.issues?.map((issue) => issue.message)).toEqual(["name is required", 'must be a number, not the string "3"']);
     expect(failed.issues?.[1]?.path).toEqual(["limit"]);
   });
 });

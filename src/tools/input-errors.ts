@@ -97,7 +97,7 @@ function unknownFieldsMessage(keys: readonly PropertyKey[], declared: readonly s
 
 /** A type zod expected, as a person would say it. */
 const EXPECTED_WORDS: Partial<Record<string, string>> = {
-  string: "text",
+  string: "a string",
   number: "a number",
   int: "a whole number",
   boolean: "true or false",
@@ -107,13 +107,13 @@ const EXPECTED_WORDS: Partial<Record<string, string>> = {
   null: "null",
 };
 
-/** A value given where another type belongs, briefly: `the text "lots"`, `the number 5`, `a list`. */
+/** A value given where another type belongs, briefly: `the string "lots"`, `the number 5`, `a list`. */
 function givenValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   switch (typeof value) {
     case "string":
-      return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
     case "number":
     case "boolean":
       return `${typeof value === "number" ? "the number " : ""}${String(value)}`;
