@@ -43,6 +43,8 @@ async function withHistory(team: Team, id: string): Promise<void> {
         .values([
           { ...ticket, id: "k1", subject: "Down", priority: "P1", status: "open", openedAt: daysAgo(10), firstResponseDueAt: daysAgo(9), slaBreached: true },
           { ...ticket, id: "k2", subject: "Slow", priority: "P3", status: "solved", openedAt: daysAgo(30), solvedAt: daysAgo(20), slaBreached: false },
+          // Closed, with no time saying when (an import can bring one): closed then as now.
+          { ...ticket, id: "k3", subject: "Question", priority: "P3", status: "closed", openedAt: daysAgo(33), slaBreached: false },
         ])
         .run();
       tx.insert(schema.feedback)
@@ -55,6 +57,8 @@ async function withHistory(team: Team, id: string): Promise<void> {
         .values([
           { id: "i1", accountId: id, amount: 30_000, currency: "USD", issuedOn: dayAgo(100), dueOn: dayAgo(70), paidOn: dayAgo(60), status: "paid", createdAt: now, updatedAt: now },
           { id: "i2", accountId: id, amount: 5_000, currency: "USD", issuedOn: dayAgo(50), dueOn: dayAgo(20), status: "open", createdAt: now, updatedAt: now },
+          // Paid, with no date saying when: paid then as now, never overdue.
+          { id: "i3", accountId: id, amount: 1_000, currency: "USD", issuedOn: dayAgo(70), dueOn: dayAgo(40), status: "paid", createdAt: now, updatedAt: now },
         ])
         .run();
       tx.insert(schema.payments).values({ id: "p1", invoiceId: "i2", accountId: id, amount: 5_000, attemptedAt: daysAgo(19), status: "failed", failureReason: "card_declined" }).run();
@@ -103,9 +107,9 @@ describe("health inputs as of a past day", () => {
       emailClickRate: 0.5,
       messageReplyRate: 0,
       daysSinceLastTouch: null,
-      // The ticket opened 30 days ago was open until 20 days ago; the P1 came later.
+      // The ticket opened 30 days ago was open until 20 days ago (the closed one was not); the P1 came later.
       openTickets: 1,
-      tickets90d: 1,
+      tickets90d: 2,
       highSeverityTickets90d: 0,
       slaBreaches90d: 0,
       oldestOpenTicketAgeDays: 5,

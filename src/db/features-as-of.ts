@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { TenantDb } from "./accounts";
-import { ENGAGEMENT_WINDOW_DAYS, PAYMENT_WINDOW_DAYS, SATISFACTION_WINDOW_DAYS } from "./features";
+import { ENGAGEMENT_WINDOW_DAYS, OPEN_TICKET_STATUSES, PAYMENT_WINDOW_DAYS, SATISFACTION_WINDOW_DAYS } from "./features";
 import { USAGE_WINDOW_DAYS } from "./health";
 import type { HealthInputs } from "./health-model";
 
@@ -11,9 +11,10 @@ import type { HealthInputs } from "./health-model";
  *
  * It reads what the live features read (src/db/features.ts, refreshUsageFeatures), with these
  * differences, because the tables keep no history of their own:
- * - a ticket is open from opened_at until it was solved or closed; its SLA breach counts from its
- *   first due time on;
- * - an invoice is unpaid until paid_on; seats are those of the contracts running on that day;
+ * - a ticket is open from opened_at until it was solved or closed (or still, if it is open now);
+ *   its SLA breach counts from its first due time on;
+ * - an invoice is unpaid until paid_on (or still, if it is open or failed now); seats are those
+ *   of the contracts running on that day;
  * - the contract value and the number of features available are today's.
  */
 
@@ -63,7 +64,7 @@ export function healthInputsAsOf(db: TenantDb, accountId: string, at: Date, toda
   const tenantHadTickets = db.get<{ one: number }>(sql`SELECT 1 AS one FROM tickets WHERE opened_at <= ${iso} LIMIT 1`) !== undefined;
   const open = db.get<{ open: number; oldest: string | null }>(sql`
     SELECT count(*) AS open, min(opened_at) AS oldest FROM tickets
-    WHERE account_id = ${accountId} AND opened_at <= ${iso} AND coalesce(solved_at, closed_at, ${iso}) >= ${iso}`);
+    WHERE account_id = ${accountId} AND opened_at <= ${iso} AND (status IN ${OPEN_TICKET_STATUSES} OR coalesce(solved_at, closed_at) > ${iso})`);
   const recent = db.get<{ total: number; high: number; breached: number }>(sql`
     SELECT count(*) AS total, coalesce(sum(priority IN ('P1', 'P2')), 0) AS high,
       coalesce(sum(sla_breached AND min(coalesce(first_response_due_at, ${iso}), coalesce(resolution_due_at, ${iso})) < ${iso}), 0) AS breached
@@ -77,11 +78,13 @@ export function healthInputsAsOf(db: TenantDb, accountId: string, at: Date, toda
       ORDER BY submitted_at DESC LIMIT 1`)?.score ?? null;
 
   const paymentSince = isoBefore(at, PAYMENT_WINDOW_DAYS).slice(0, 10);
+  // Unpaid on the day: unpaid now, or paid only after it.
+  const unpaidOnDay = sql`(status IN ('open', 'failed') OR paid_on > ${day})`;
   const invoices = db.get<{ total: number; late: number; max_late: number | null; overdue: number }>(sql`
     SELECT count(*) AS total,
       coalesce(sum(paid_on IS NOT NULL AND paid_on <= ${day} AND paid_on > due_on), 0) AS late,
-      max(max(julianday(CASE WHEN paid_on IS NOT NULL AND paid_on <= ${day} THEN paid_on ELSE ${day} END) - julianday(due_on), 0)) AS max_late,
-      coalesce(sum(CASE WHEN (paid_on IS NULL OR paid_on > ${day}) AND due_on < ${day} THEN amount ELSE 0 END), 0) AS overdue
+      max(max(julianday(CASE WHEN paid_on IS NOT NULL AND paid_on <= ${day} THEN paid_on WHEN ${unpaidOnDay} THEN ${day} END) - julianday(due_on), 0)) AS max_late,
+      coalesce(sum(CASE WHEN ${unpaidOnDay} AND due_on < ${day} THEN amount ELSE 0 END), 0) AS overdue
     FROM invoices WHERE account_id = ${accountId} AND status != 'void' AND due_on >= ${paymentSince} AND issued_on <= ${day}`);
   const invoiced = (invoices?.total ?? 0) > 0;
   const failed = invoiced

@@ -21,7 +21,7 @@ export const PAYMENT_WINDOW_DAYS = 365;
 /** Only answers this recent count as the account's current satisfaction. */
 export const SATISFACTION_WINDOW_DAYS = 365;
 
-const OPEN_TICKET_STATUSES = sql`('new', 'open', 'pending', 'on_hold')`;
+export const OPEN_TICKET_STATUSES = sql`('new', 'open', 'pending', 'on_hold')`;
 
 function isoDaysBefore(now: Date, days: number): string {
   return new Date(now.getTime() - days * DAY_MS).toISOString();

@@ -12,7 +12,8 @@ import { healthSnapshots } from "./tenant-schema";
  * over the last `days`, scored by the tenant's model from the inputs as they stood then
  * (src/db/features-as-of.ts), then today's score with its trend fitted over them. Points before
  * the account existed, and from its first stored snapshot on, are left alone, so nothing the
- * engine recorded is rewritten.
+ * engine recorded is rewritten. It runs in one transaction, sized for the demo's hundred
+ * accounts; a large workspace's facts would need it paged by account.
  */
 
 const DAY_MS = 86_400_000;
