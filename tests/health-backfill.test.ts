@@ -27,7 +27,11 @@ async function withHistory(team: Team, id: string): Promise<void> {
     const now = new Date().toISOString();
     db.transaction((tx) => {
       tx.insert(schema.contracts)
-        .values({ id: "ct1", accountId: id, startDate: dayAgo(100), endDate: dayAgo(-265), renewalDate: dayAgo(-265), annualValue: 120_000, seats: 20, autoRenew: true, status: "active", renewalStatus: "not_started", createdAt: now, updatedAt: now })
+        .values([
+          // The term before, renewed into this one on the day it ended: 10 seats, then 20.
+          { id: "ct0", accountId: id, startDate: dayAgo(465), endDate: dayAgo(100), renewalDate: dayAgo(100), annualValue: 60_000, seats: 10, autoRenew: true, status: "renewed", renewalStatus: "renewed", createdAt: now, updatedAt: now },
+          { id: "ct1", accountId: id, startDate: dayAgo(100), endDate: dayAgo(-265), renewalDate: dayAgo(-265), annualValue: 120_000, seats: 20, autoRenew: true, status: "active", renewalStatus: "not_started", createdAt: now, updatedAt: now },
+        ])
         .run();
       const email = { accountId: id, kind: "email" as const, direction: "outbound" as const, subject: "Check-in", source: "manual", createdBy: "csm" };
       tx.insert(schema.touchpoints)
@@ -125,6 +129,9 @@ describe("health inputs as of a past day", () => {
     expect(early.asOf).toMatchObject({ openTickets: null, tickets90d: null, activeUsers: 5 });
     const beforeUsage = await inputsAt(team, id, new Date(Date.now() - 55 * DAY));
     expect(beforeUsage.asOf).toMatchObject({ activeUsers: null, logins30d: null });
+    // On the renewal day the new term's seats count, and before it the old term's.
+    expect((await inputsAt(team, id, new Date(Date.now() - 100 * DAY))).asOf.licensedSeats).toBe(20);
+    expect((await inputsAt(team, id, new Date(Date.now() - 101 * DAY))).asOf.licensedSeats).toBe(10);
   });
 });
 

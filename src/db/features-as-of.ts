@@ -43,9 +43,11 @@ export function healthInputsAsOf(db: TenantDb, accountId: string, at: Date, toda
   const used = (usage?.ever ?? 0) > 0;
   const inWindow = (usage?.days ?? 0) > 0;
 
+  // A term renewed on its end date hands over that day: the new term's seats count, not both.
   const seats = db.get<{ seats: number | null }>(sql`
     SELECT sum(seats) AS seats FROM contracts
-    WHERE account_id = ${accountId} AND status != 'cancelled' AND seats IS NOT NULL AND start_date <= ${day} AND end_date >= ${day}`);
+    WHERE account_id = ${accountId} AND status != 'cancelled' AND seats IS NOT NULL AND start_date <= ${day}
+      AND (end_date > ${day} OR (status = 'active' AND end_date = ${day}))`);
 
   const engagementSince = isoBefore(at, ENGAGEMENT_WINDOW_DAYS);
   const lastTouch = db.get<{ at: string | null }>(sql`
