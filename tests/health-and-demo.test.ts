@@ -49,7 +49,7 @@ describe("the demo workspace", () => {
     const churned = portfolio.accounts - (await stub.portfolioChurnRisk({ minLevel: "low", limit: 1 }).then((r) => (r.ok ? r.value.accounts : 0)));
     expect(portfolio.scored).toBeGreaterThanOrEqual(portfolio.accounts - churned);
     expect(portfolio.bands.filter((band) => band.band !== "unscored" && band.accounts > 0).length).toBeGreaterThanOrEqual(3);
-    // The sample facts reach back three months, and so does the health history rebuilt from them:
+    // The sample facts reach back months, and so does the health history rebuilt from them:
     // every scored account has a trend, some falling and some rising, and the week has movers.
     expect(portfolio.trends.unknown).toBe(0);
     expect(portfolio.trends.declining).toBeGreaterThan(0);

@@ -15,8 +15,8 @@ import { seededRandom } from "./sample-accounts";
  */
 
 const DAY = 86_400_000;
-/** Days of sample product usage: enough for three months of health history. */
-const USAGE_DAYS = 90;
+/** Days of sample product usage: three months of health history, each point with its full 30-day usage window. */
+const USAGE_DAYS = 120;
 const FEATURES = ["dashboards", "reports", "alerts", "exports", "integrations", "automations", "api", "sso"] as const;
 type Profile = "thriving" | "steady" | "struggling";
 
@@ -113,8 +113,8 @@ export function sampleFacts(accounts: readonly Account[], now = Date.now(), seed
       invoices.push([`demo-inv-${i}-${q}`, account.client_id, `INV-${1000 + i * 4 + q}`, Math.round(account.contract_value / 4), "USD", isoDay(issued), isoDay(due), paidOn, unpaid ? "open" : "paid"]);
     }
 
-    // Usage over the last 90 days: users active per day by profile. Struggling accounts fade from
-    // steady use three months ago; thriving ones grow into theirs.
+    // Usage over the last four months: users active per day by profile. Struggling accounts fade
+    // from steady use; thriving ones grow into theirs.
     const activeShare = (daysAgo: number) =>
       profile === "thriving" ? 0.7 - 0.2 * (daysAgo / USAGE_DAYS) : profile === "steady" ? 0.4 : 0.08 + 0.37 * (daysAgo / USAGE_DAYS);
     const featureCount = profile === "thriving" ? 7 : profile === "steady" ? 4 : 2;
