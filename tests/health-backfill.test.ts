@@ -153,8 +153,9 @@ describe("backfillHealthHistory", () => {
     expect(Date.parse(history.points[0]?.at ?? "")).toBeLessThan(Date.now() - 55 * DAY);
     expect(new Set(history.points.map((point) => point.score)).size).toBeGreaterThan(1);
     expect(history.trend.direction).not.toBe("insufficient_history");
-    const overview = await ok<{ client: { health_trend: string | null } }>(team.token, "get_client_overview", { client_id: id });
+    const overview = await ok<{ client: { health_trend: string | null }; health: { note: string } }>(team.token, "get_client_overview", { client_id: id });
     expect(overview.client.health_trend).toBe(history.trend.direction);
+    expect(overview.health.note).toContain(`, ${history.trend.direction}; calculate_health_score explains`);
 
     // Again: every point it could add is older than the history it now has.
     expect(await team.tenant.backfillHealthHistory(60, 7)).toEqual({ ok: true, value: { accounts: 1, snapshots: 0 } });

@@ -152,7 +152,7 @@ export const getClientOverview = defineTool({
         note:
           client.health_score === null
             ? "Not scored yet: a health score needs usage, engagement, support, satisfaction or payment data for this account."
-            : `Scored ${client.health_score} at ${client.health_computed_at}.`,
+            : `Health ${client.health_score}, ${client.health_trend ?? "no trend yet (that needs scores on two days)"}; calculate_health_score explains each component, get_health_history shows how it got here.`,
       },
       recent_activity: recent.events,
       activity_counts: recent.counts_by_type,
