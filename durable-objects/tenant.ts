@@ -69,7 +69,7 @@ import {
   type RunResult,
 } from "../src/db/playbooks";
 import { previewHealthModel, recomputeHealth, updateHealthTrends, type ModelPreview, type RecomputeResult } from "../src/db/health";
-import { backfillHealthHistory, type BackfillResult } from "../src/db/health-backfill";
+import { backfillHealthHistory, type BackfillPage, type BackfillResult } from "../src/db/health-backfill";
 import {
   claimDelivery,
   connectionSummaries,
@@ -557,13 +557,14 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   /**
-   * Rebuilds the health history the facts imply, a snapshot every `stepDays` over the last
-   * `days` (src/db/health-backfill.ts), for a workspace whose facts arrive with their past: the
-   * demo's sample months. Trends and movers then have history to read from the first day.
+   * Rebuilds the health history the facts imply for one page of accounts, a snapshot every
+   * `stepDays` over the last `days` (src/db/health-backfill.ts), for facts that arrive with their
+   * past: imported history, the demo's sample months. Trends and movers then have history to
+   * read from the first day.
    */
-  backfillHealthHistory(days: number, stepDays: number): Outcome<BackfillResult> {
+  backfillHealthHistory(page: BackfillPage): Outcome<BackfillResult> {
     return attempt(() => {
-      const { accountIds, ...result } = this.db.transaction((tx) => backfillHealthHistory(tx, this.healthModel().config, new Date(), days, stepDays));
+      const { accountIds, ...result } = this.db.transaction((tx) => backfillHealthHistory(tx, this.healthModel().config, new Date(), page));
       this.writeThroughHealth(accountIds);
       return result;
     });

@@ -7,7 +7,8 @@ import type { TenantDb } from "../src/db/accounts";
 import { healthInputsAsOf } from "../src/db/features-as-of";
 import { readHealthInputs } from "../src/db/health-model";
 import * as schema from "../src/db/tenant-schema";
-import { newTeam, ok, register, type Team } from "./support/work";
+import { newTeam, ok, refused, register, type Team } from "./support/work";
+import { callTool, tokenFor } from "./support/worker";
 
 /** Health history rebuilt from facts that arrive with their past (src/db/features-as-of.ts, src/db/health-backfill.ts). */
 
@@ -135,9 +136,10 @@ describe("health inputs as of a past day", () => {
   });
 });
 
-describe("backfillHealthHistory", () => {
+describe("rebuild_health_history", () => {
   it("scores the past from the facts, fits today's trend over it, and never adds a point twice", async () => {
     const team = await newTeam("Backfill Co");
+    const admin = (await tokenFor(team.workspace, { scope: "cs:read cs:write cs:admin" })).access_token;
     const id = await register(team.token, { client_name: "Acme" });
     await runInDurableObject(stubOf(team), (_instance: TenantDO, state) => {
       state.storage.sql.exec("UPDATE accounts SET created_at = ? WHERE id = ?", daysAgo(100), id);
@@ -145,8 +147,10 @@ describe("backfillHealthHistory", () => {
     await withHistory(team, id);
     const before = await ok<{ points: unknown[] }>(team.token, "get_health_history", { client_id: id, granularity: "change" });
 
-    const filled = await team.tenant.backfillHealthHistory(60, 7);
-    expect(filled).toEqual({ ok: true, value: { accounts: 1, snapshots: 8 } });
+    // Rebuilding is a workspace setting's job: cs:admin.
+    const { response } = await callTool(team.token, "rebuild_health_history", {});
+    expect(response.status).toBe(403);
+    expect(await ok(admin, "rebuild_health_history", { days: 60, step_days: 7 })).toEqual({ accounts: 1, snapshots: 8, next_after_client_id: null });
     const history = await ok<{ points: { at: string; score: number }[]; trend: { direction: string } }>(team.token, "get_health_history", { client_id: id });
     // Eight weekly points from 56 days ago, then today's.
     expect(history.points).toHaveLength(9);
@@ -158,8 +162,25 @@ describe("backfillHealthHistory", () => {
     expect(overview.health.note).toContain(`, ${history.trend.direction}; calculate_health_score explains`);
 
     // Again: every point it could add is older than the history it now has.
-    expect(await team.tenant.backfillHealthHistory(60, 7)).toEqual({ ok: true, value: { accounts: 1, snapshots: 0 } });
+    expect(await ok(admin, "rebuild_health_history", { days: 60, step_days: 7 })).toEqual({ accounts: 1, snapshots: 0, next_after_client_id: null });
     const moves = await ok<{ points: unknown[] }>(team.token, "get_health_history", { client_id: id, granularity: "change" });
     expect(moves.points.length).toBe(before.points.length + 8);
+    expect(await refused(admin, "rebuild_health_history", { days: 7, step_days: 7 })).toMatch(/step_days must be smaller than days/);
+  });
+
+  it("goes through a large workspace a page of accounts at a time, each page once", async () => {
+    const team = await newTeam("Pages Co");
+    const ids = [await register(team.token, { client_name: "One" }), await register(team.token, { client_name: "Two" }), await register(team.token, { client_name: "Three" })].sort();
+    await runInDurableObject(stubOf(team), (_instance: TenantDO, state) => {
+      state.storage.sql.exec("UPDATE accounts SET created_at = ?", daysAgo(30));
+      // Usage 20 days ago gives every account a past to score.
+      for (const id of ids) state.storage.sql.exec("INSERT INTO usage_daily (account_id, day, active_users, sessions, events, features_used) VALUES (?, ?, 3, 5, 10, 1)", id, dayAgo(20));
+      state.storage.sql.exec("DELETE FROM health_snapshots");
+    });
+    const page = { days: 14, stepDays: 7, limit: 2 };
+    const first = await team.tenant.backfillHealthHistory({ ...page, after: "" });
+    expect(first).toEqual({ ok: true, value: { accounts: 2, snapshots: 4, next: ids[1] } });
+    const second = await team.tenant.backfillHealthHistory({ ...page, after: ids[1] ?? "" });
+    expect(second).toEqual({ ok: true, value: { accounts: 1, snapshots: 2, next: null } });
   });
 });

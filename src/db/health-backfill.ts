@@ -12,8 +12,8 @@ import { healthSnapshots } from "./tenant-schema";
  * over the last `days`, scored by the tenant's model from the inputs as they stood then
  * (src/db/features-as-of.ts), then today's score with its trend fitted over them. Points before
  * the account existed, and from its first stored snapshot on, are left alone, so nothing the
- * engine recorded is rewritten. It runs in one transaction, sized for the demo's hundred
- * accounts; a large workspace's facts would need it paged by account.
+ * engine recorded is rewritten. A call covers one page of accounts (by id, after `after`), so a
+ * large workspace is rebuilt over several calls, each a transaction of bounded size.
  */
 
 const DAY_MS = 86_400_000;
@@ -24,12 +24,23 @@ const ROWS_PER_STATEMENT = 500;
 export interface BackfillResult {
   accounts: number;
   snapshots: number;
+  /** The last account of this page, to pass as `after` for the next; null after the last page. */
+  next: string | null;
 }
 
-export function backfillHealthHistory(db: TenantDb, config: health.HealthConfig, now: Date, days: number, stepDays: number): BackfillResult & { accountIds: string[] } {
+export interface BackfillPage {
+  days: number;
+  stepDays: number;
+  /** Accounts with ids after this one ("" for the first page). */
+  after: string;
+  limit: number;
+}
+
+export function backfillHealthHistory(db: TenantDb, config: health.HealthConfig, now: Date, page: BackfillPage): BackfillResult & { accountIds: string[] } {
+  const { days, stepDays, after, limit } = page;
   const live = db.all<{ id: string; tier: string; created_at: string; first_snapshot: string | null }>(sql`
     SELECT a.id, a.tier, a.created_at, (SELECT min(computed_at) FROM health_snapshots s WHERE s.account_id = a.id) AS first_snapshot
-    FROM accounts a WHERE a.status != 'churned' ORDER BY a.id`);
+    FROM accounts a WHERE a.status != 'churned' AND a.id > ${after} ORDER BY a.id LIMIT ${limit}`);
   const rows: (typeof healthSnapshots.$inferInsert)[] = [];
   for (const account of live) {
     const today = readHealthInputs(db, account.id);
@@ -46,5 +57,6 @@ export function backfillHealthHistory(db: TenantDb, config: health.HealthConfig,
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) insertRows(db, healthSnapshots, rows.slice(start, start + ROWS_PER_STATEMENT));
   // Today's score again, now with a trend to fit.
   for (const account of live) scoreAccount(db, account.id, config, now);
-  return { accounts: live.length, snapshots: rows.length, accountIds: live.map((account) => account.id) };
+  const next = live.length === limit ? (live.at(-1)?.id ?? null) : null;
+  return { accounts: live.length, snapshots: rows.length, next, accountIds: live.map((account) => account.id) };
 }

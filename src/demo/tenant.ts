@@ -6,6 +6,7 @@ import { hashPassword } from "../auth/passwords";
 import { createTenantWithOwner, isDemoTenantPresent } from "../db/control";
 import type { Env } from "../env";
 import { sampleAccounts } from "./sample-accounts";
+import { rebuildHealthHistory } from "../tools/health";
 
 /**
  * The local demo workspace: a documented login with ~100 sample accounts and their facts
@@ -102,6 +103,5 @@ export async function seedDemoFacts(tenant: TenantApi, actor: Actor, count: numb
     if (publish) await tenant.publishArticle(created.value.article_id, actor);
   }
   // The facts reach back months; so does the accounts' health, which trends and movers read.
-  const history = await tenant.backfillHealthHistory(DEMO_HISTORY_DAYS, DEMO_HISTORY_STEP_DAYS);
-  if (!history.ok) throw new Error(`demo health history refused: ${history.message}`);
+  await rebuildHealthHistory(tenant, { days: DEMO_HISTORY_DAYS, stepDays: DEMO_HISTORY_STEP_DAYS, after: "" }, Number.POSITIVE_INFINITY);
 }

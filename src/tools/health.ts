@@ -4,7 +4,8 @@ import { dailyTrendPoints, lastOfEachDay, type HealthModelJson } from "../db/hea
 import { PORTFOLIO_BANDS } from "../db/portfolio";
 import { readPortfolio } from "../cache/portfolio";
 import { clientId } from "./fields";
-import { defineTool, READ_ONLY, unwrap } from "./define";
+import type { TenantApi } from "../../durable-objects/tenant";
+import { defineTool, READ_ONLY, ToolError, unwrap } from "./define";
 
 /** Health tools: a score with its explanation, history and trend, the portfolio, the model. */
 
@@ -344,4 +345,58 @@ export const updateHealthModel = defineTool({
   },
 });
 
-export const healthTools = [calculateHealthScore, getHealthHistory, getPortfolioHealth, getHealthModel, updateHealthModel];
+/**
+ * Past scores one Tenant object call computes (each is about a dozen indexed reads): its
+ * transaction stays a few seconds long whatever `days` and `step_days` are.
+ */
+const REBUILD_POINTS_PER_PAGE = 4_000;
+/** Pages one rebuild_health_history call goes through before it answers with where to go on. */
+const REBUILD_PAGES_PER_CALL = 3;
+
+/**
+ * Rebuilds the health history the facts imply, page by page: from `after` (or the first
+ * account) until every account is done or `maxPages` pages are, whichever is first.
+ */
+export async function rebuildHealthHistory(
+  tenant: TenantApi,
+  options: { days: number; stepDays: number; after: string },
+  maxPages: number,
+): Promise<{ accounts: number; snapshots: number; next: string | null }> {
+  let total = { accounts: 0, snapshots: 0, next: null as string | null };
+  let after = options.after;
+  const limit = Math.max(1, Math.floor(REBUILD_POINTS_PER_PAGE / Math.floor(options.days / options.stepDays)));
+  for (let page = 0; page < maxPages; page++) {
+    const result = unwrap(await tenant.backfillHealthHistory({ days: options.days, stepDays: options.stepDays, after, limit }));
+    total = { accounts: total.accounts + result.accounts, snapshots: total.snapshots + result.snapshots, next: result.next };
+    if (result.next === null) break;
+    after = result.next;
+  }
+  return total;
+}
+
+export const rebuildHealthHistoryTool = defineTool({
+  name: "rebuild_health_history",
+  title: "Rebuild health history from the facts",
+  description:
+    "For facts imported with their past (usage events, invoices, contracts, tickets, survey answers), scores every account as it stood every step_days over the last days, so trends, movers and the decline risk factor work at once instead of after weeks. Adds points only before an account's first stored score, so it never rewrites history and a second run adds nothing. Approximations: a ticket counts as open until it was solved or closed, a breach from its first due time; the contract value and the features available are today's. A large workspace takes several calls: pass next_after_client_id back as after_client_id.",
+  input: z.object({
+    days: z.number().int().min(7, "days is 7–365").max(365, "days is 7–365").default(90).describe("How far back, 7–365"),
+    step_days: z.number().int().min(1, "step_days is 1–30").max(30, "step_days is 1–30").default(7).describe("Days between rebuilt points, 1–30"),
+    after_client_id: clientId.optional().describe("Continue after this account: the previous call's next_after_client_id"),
+  }),
+  output: z.object({
+    accounts: z.number().int().describe("Live accounts this call went through"),
+    snapshots: z.number().int().describe("Past scores it added"),
+    next_after_client_id: z.string().nullable().describe("Where the next call goes on; null when every account is done"),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  scope: "cs:admin",
+  rest: { method: "POST", path: "/health/history/rebuild" },
+  async handler({ tenant }, { days, step_days, after_client_id }) {
+    if (step_days >= days) throw new ToolError("invalid", "step_days must be smaller than days, or there is no point to rebuild.");
+    const result = await rebuildHealthHistory(tenant, { days, stepDays: step_days, after: after_client_id ?? "" }, REBUILD_PAGES_PER_CALL);
+    return { accounts: result.accounts, snapshots: result.snapshots, next_after_client_id: result.next };
+  },
+});
+
+export const healthTools = [calculateHealthScore, getHealthHistory, getPortfolioHealth, getHealthModel, updateHealthModel, rebuildHealthHistoryTool];
