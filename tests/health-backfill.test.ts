@@ -6,6 +6,7 @@ import type { TenantDO } from "../durable-objects/tenant";
 import type { TenantDb } from "../src/db/accounts";
 import { healthInputsAsOf } from "../src/db/features-as-of";
 import { readHealthInputs } from "../src/db/health-model";
+import { moversCutoff } from "../src/db/portfolio";
 import * as schema from "../src/db/tenant-schema";
 import { newTeam, ok, refused, register, type Team } from "./support/work";
 import { callTool, tokenFor } from "./support/worker";
@@ -146,6 +147,11 @@ describe("rebuild_health_history", () => {
     });
     await withHistory(team, id);
     const before = await ok<{ points: unknown[] }>(team.token, "get_health_history", { client_id: id, granularity: "change" });
+    const baseline = () =>
+      runInDurableObject(stubOf(team), (_instance: TenantDO, state) => state.storage.sql.exec<{ score: number | null }>("SELECT health_baseline_score AS score FROM accounts WHERE id = ?", id).one().score);
+    // The movers' baseline is taken a week back, when the account had no score yet.
+    await ok(team.token, "get_portfolio_health", { max_age_seconds: 0 });
+    expect(await baseline()).toBeNull();
 
     // Rebuilding is a workspace setting's job: cs:admin.
     const { response } = await callTool(team.token, "rebuild_health_history", {});
@@ -160,6 +166,12 @@ describe("rebuild_health_history", () => {
     const overview = await ok<{ client: { health_trend: string | null }; health: { note: string } }>(team.token, "get_client_overview", { client_id: id });
     expect(overview.client.health_trend).toBe(history.trend.direction);
     expect(overview.health.note).toContain(`, ${history.trend.direction}; calculate_health_score explains`);
+    // The rebuilt week-old score is the movers' baseline from the next portfolio question on.
+    await ok(team.token, "get_portfolio_health", { max_age_seconds: 0 });
+    const cutoff = moversCutoff(new Date());
+    const atCutoff = history.points.filter((point) => point.at <= cutoff).at(-1);
+    expect(atCutoff).toBeDefined();
+    expect(await baseline()).toBe(atCutoff?.score);
 
     // Again: every point it could add is older than the history it now has.
     expect(await ok(admin, "rebuild_health_history", { days: 60, step_days: 7 })).toEqual({ accounts: 1, snapshots: 0, next_after_client_id: null });

@@ -4,6 +4,7 @@ import type { TenantDb } from "./accounts";
 import { healthInputsAsOf } from "./features-as-of";
 import { readHealthInputs, scoreAccount } from "./health-model";
 import { insertRows } from "./insert-rows";
+import { BASELINE_CUTOFF_KEY } from "./portfolio";
 import { encodeComponents } from "./snapshot-components";
 import { healthSnapshots } from "./tenant-schema";
 
@@ -55,6 +56,8 @@ export function backfillHealthHistory(db: TenantDb, config: health.HealthConfig,
     }
   }
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) insertRows(db, healthSnapshots, rows.slice(start, start + ROWS_PER_STATEMENT));
+  // The movers' baseline assumes no snapshot is ever stamped in the past; these are: take it again.
+  if (rows.length > 0) db.run(sql`DELETE FROM settings WHERE key = ${BASELINE_CUTOFF_KEY}`);
   // Today's score again, now with a trend to fit.
   for (const account of live) scoreAccount(db, account.id, config, now);
   const next = live.length === limit ? (live.at(-1)?.id ?? null) : null;

@@ -51,8 +51,9 @@ export const BASELINE_CUTOFF_KEY = "health.movers_baseline_cutoff";
  * Makes accounts.health_baseline_score each account's last score at `cutoff`, unless it already
  * is. The cutoff moves once a day, and snapshots at or before it never change afterwards (they
  * are append-only and new ones are stamped now; a restore brings the column and this setting
- * back together), so this is one pass of a snapshot lookup per account a day, instead of one
- * per account on every portfolio question.
+ * back together; a history rebuild, which stamps them in the past, drops this setting), so this
+ * is one pass of a snapshot lookup per account a day, instead of one per account on every
+ * portfolio question.
  */
 export function ensureMoversBaseline(db: TenantDb, cutoff: string, now = new Date()): void {
   const current = db.get<{ value: string }>(sql`SELECT value FROM settings WHERE key = ${BASELINE_CUTOFF_KEY}`)?.value;
