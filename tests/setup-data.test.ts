@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { tenantStub } from "../durable-objects/tenant";
 import { hiddenField } from "../scripts/lib/oauth-flow";
+import { inTenant, newTeam, ok, register } from "./support/work";
 import { newWorkspace, tenantIdOf, type Workspace } from "./support/worker";
 
 /** Data step imports, the accounts and account views, and the audit log filters. */
@@ -133,5 +134,38 @@ describe("accounts and audit views", () => {
     const bad = await workspace.browser.page("/setup/audit?from=yesterday");
     expect(bad.response.status).toBe(400);
     expect(bad.html).toContain('id="from-error"');
+  });
+});
+
+describe("health history from the data", () => {
+  it("rebuilds the weeks before each account's first score from the facts it has, once", async () => {
+    const team = await newTeam("History Setup Co");
+    // Customers since 2026-01-01 (register's default), their records made today.
+    const ids = [await register(team.token, { client_name: "Alpha" }), await register(team.token, { client_name: "Beta" })];
+    // Product usage brought in with its dates: a day a month ago, and one two months ago.
+    await inTenant(team.tenantId, (_db, state) => {
+      for (const id of ids) {
+        for (const daysAgo of [30, 60]) {
+          const day = new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+          state.storage.sql.exec("INSERT INTO usage_daily (account_id, day, active_users, sessions, events, features_used) VALUES (?, ?, 4, 9, 30, 2)", id, day);
+        }
+      }
+    });
+    const press = async (fields: Record<string, string> = {}) => {
+      const csrf = hiddenField((await team.workspace.browser.page("/setup/data")).html, "csrf_token");
+      const response = await team.workspace.browser.submit("/setup/data/history", { csrf_token: csrf, ...fields });
+      return { status: response.status, html: await response.text() };
+    };
+    const first = await press();
+    expect(first.status).toBe(200);
+    const added = /Went through 2 accounts and added (\d+) past scores\. Health history is rebuilt\./.exec(first.html);
+    expect(Number(added?.[1])).toBeGreaterThan(0);
+    const history = await ok<{ points: { at: string }[] }>(team.token, "get_health_history", { client_id: ids[0] ?? "" });
+    expect(Date.parse(history.points[0]?.at ?? "")).toBeLessThan(Date.now() - 50 * 86_400_000);
+
+    expect((await press()).html).toContain("Went through 2 accounts and added 0 past scores.");
+    const bad = await press({ after_client_id: "not an id!" });
+    expect(bad.status).toBe(400);
+    expect(bad.html).toContain("after_client_id");
   });
 });

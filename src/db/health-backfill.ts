@@ -12,8 +12,8 @@ import { healthSnapshots } from "./tenant-schema";
  * Health history rebuilt from the facts: for every live account, a snapshot every `stepDays`
  * over the last `days`, scored by the tenant's model from the inputs as they stood then
  * (src/db/features-as-of.ts), then today's score with its trend fitted over them. Points before
- * the account existed, and from its first stored snapshot on, are left alone, so nothing the
- * engine recorded is rewritten. A call covers one page of accounts (by id, after `after`), so a
+ * the account was a customer, and from its first stored snapshot on, are left alone, so nothing
+ * the engine recorded is rewritten. A call covers one page of accounts (by id, after `after`), so a
  * large workspace is rebuilt over several calls, each a transaction of bounded size.
  */
 
@@ -39,13 +39,15 @@ export interface BackfillPage {
 
 export function backfillHealthHistory(db: TenantDb, config: health.HealthConfig, now: Date, page: BackfillPage): BackfillResult & { accountIds: string[] } {
   const { days, stepDays, after, limit } = page;
-  const live = db.all<{ id: string; tier: string; created_at: string; first_snapshot: string | null }>(sql`
-    SELECT a.id, a.tier, a.created_at, (SELECT min(computed_at) FROM health_snapshots s WHERE s.account_id = a.id) AS first_snapshot
+  // An account is a customer from its contract's start, whenever its record was made (an import
+  // makes records today for customers of years): scores go back to the earlier of the two.
+  const live = db.all<{ id: string; tier: string; since: string; first_snapshot: string | null }>(sql`
+    SELECT a.id, a.tier, min(a.created_at, a.contract_start_date) AS since, (SELECT min(computed_at) FROM health_snapshots s WHERE s.account_id = a.id) AS first_snapshot
     FROM accounts a WHERE a.status != 'churned' AND a.id > ${after} ORDER BY a.id LIMIT ${limit}`);
   const rows: (typeof healthSnapshots.$inferInsert)[] = [];
   for (const account of live) {
     const today = readHealthInputs(db, account.id);
-    const from = Math.max(Date.parse(account.created_at), now.getTime() - days * DAY_MS);
+    const from = Math.max(Date.parse(account.since), now.getTime() - days * DAY_MS);
     const until = account.first_snapshot ? Date.parse(account.first_snapshot) : now.getTime();
     for (let back = days; back >= stepDays; back -= stepDays) {
       const at = new Date(now.getTime() - back * DAY_MS);

@@ -25,7 +25,7 @@ import { seedDemoFacts } from "../demo/tenant";
 import { ImportFileError } from "../import/columns";
 import { importCsv, importOptions, type ImportReport } from "../import/run";
 import { FIELDS } from "../import/rows";
-import { updateHealthModel } from "../tools/health";
+import { rebuildHealthHistoryTool, updateHealthModel } from "../tools/health";
 import { createPlaybookTool } from "../tools/playbooks";
 import { createSegmentTool } from "../tools/segments";
 import { createSurveyTemplateTool } from "../tools/surveys";
@@ -363,7 +363,7 @@ setupRoutes.post("/setup/health/done", admin, async (c) => ((await checkedForm(c
 
 // --- step 4: data ---
 
-async function dataPage(c: SetupContext, state: { errors?: FieldErrors; message?: string | null; notice?: string | null; mapping?: Record<string, string>; reportSlot?: string }, code: 200 | 400 | 409 | 413 = 200) {
+async function dataPage(c: SetupContext, state: { errors?: FieldErrors; message?: string | null; notice?: string | null; mapping?: Record<string, string>; reportSlot?: string; rebuildAfter?: string | null }, code: 200 | 400 | 409 | 413 = 200) {
   const [current, templates] = await Promise.all([status(c), tenantOf(c).listSurveyTemplates({ includeArchived: true })]);
   return c.html(
     <DataStep
@@ -524,6 +524,17 @@ setupRoutes.post("/setup/data/defaults", admin, async (c) => {
     createdTemplates.length ? `Created the survey templates ${createdTemplates.join(", ")}.` : "The default survey templates already exist.",
   ];
   return dataPage(c, { notice: notices.join(" ") });
+});
+
+setupRoutes.post("/setup/data/history", admin, async (c) => {
+  const form = await checkedForm(c);
+  if (!form) return expired(c);
+  const after = text(form, "after_client_id");
+  const result = await runTool<{ accounts: number; snapshots: number; next_after_client_id: string | null }>(c, rebuildHealthHistoryTool, after ? { after_client_id: after } : {});
+  if (!result.ok) return dataPage(c, { message: `Health history was not rebuilt: ${result.message}` }, 400);
+  const { accounts, snapshots, next_after_client_id: next } = result.value;
+  const done = `Went through ${accounts.toLocaleString("en-US")} account${accounts === 1 ? "" : "s"} and added ${snapshots.toLocaleString("en-US")} past score${snapshots === 1 ? "" : "s"}.`;
+  return dataPage(c, { notice: next ? `${done} More accounts remain: press the button again to go on.` : `${done} Health history is rebuilt.`, rebuildAfter: next });
 });
 
 setupRoutes.post("/setup/data/done", admin, async (c) => ((await checkedForm(c)) ? complete(c, "data") : expired(c)));

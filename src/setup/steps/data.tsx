@@ -129,6 +129,8 @@ export function DataStep(props: {
   mapping?: Record<string, string>;
   /** Where a streamed import report goes (see routes). */
   reportSlot?: string;
+  /** The account a health history rebuild goes on after, when the last press did not finish. */
+  rebuildAfter?: string | null;
 }) {
   return (
     <SetupPage title="Setup: data" email={props.email} csrf={props.csrf} admin step="data" completed={props.completed}>
@@ -160,6 +162,21 @@ export function DataStep(props: {
           <Hidden csrf={props.csrf} />
           <button type="submit" class="secondary" disabled={props.accounts !== 0}>
             Load sample data
+          </button>
+        </form>
+      </div>
+      <div class="card" id="history">
+        <h2>Health history from your data</h2>
+        <p class="help">
+          Health history normally starts the day an account is first scored. If what you brought in has its past (invoices, product
+          usage sent with its dates), this scores every account as it stood each week over the last 90 days, so trends, movers and
+          falling-health warnings work today. It only adds weeks before an account's first score; pressing it again adds nothing new.
+        </p>
+        <form method="post" action="/setup/data/history">
+          <Hidden csrf={props.csrf} />
+          {props.rebuildAfter ? <input type="hidden" name="after_client_id" value={props.rebuildAfter} /> : null}
+          <button type="submit" class="secondary" disabled={props.accounts === 0}>
+            {props.rebuildAfter ? "Go on rebuilding health history" : "Rebuild health history"}
           </button>
         </form>
       </div>
