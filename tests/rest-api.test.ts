@@ -50,6 +50,18 @@ describe("REST twin of the catalog", () => {
     const notJson = await apiCall(token, "/api/v1/clients", { method: "POST", body: "{oops" });
     expect(notJson.status).toBe(400);
     expect((await apiCall(token, "/api/v1/nothing-here")).status).toBe(404);
+    // A misspelled segment: the route it most likely meant.
+    const typo = await apiCall(token, "/api/v1/clients/cs_nothere/timline");
+    expect(typo.status).toBe(404);
+    expect((await typo.json<{ error: { message: string } }>()).error.message).toContain("did you mean GET /api/v1/clients/{client_id}/timeline (get_client_timeline)?");
+    // A path that is a route, asked with a method it does not take: 405 with Allow.
+    const wrongMethod = await apiCall(token, "/api/v1/clients/cs_nothere", { method: "DELETE" });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("Allow")).toBe("GET, PATCH");
+    expect((await wrongMethod.json<{ error: { code: string; message: string } }>()).error).toEqual({
+      code: "method_not_allowed",
+      message: "DELETE is not a method of this path; it takes GET /api/v1/clients/{client_id} (get_client_overview), PATCH /api/v1/clients/{client_id} (update_client_info).",
+    });
     const misspelled = await apiCall(token, "/api/v1/clients?sort=name");
     expect(misspelled.status).toBe(400);
     const unknown = (await misspelled.json<{ error: { message: string; fields: Record<string, string> } }>()).error;

@@ -8,6 +8,7 @@ import { mountBackupRoutes } from "./backup";
 import { toolContext } from "../tools/context";
 import { ToolError, type Tool } from "../tools/define";
 import { errorBody, toolErrorAnswer } from "./errors";
+import { routeHint } from "./route-hint";
 import { importApi } from "./import";
 
 /**
@@ -98,7 +99,13 @@ export function buildRestApi(): Hono<ApiEnv> {
 
   mountBackupRoutes(api);
 
-  api.notFound((c) => c.json(errorBody("not_found", `No route ${c.req.method} ${new URL(c.req.url).pathname}; see /openapi.json.`), 404));
+  const routes = catalog.map((tool) => ({ method: tool.rest.method, path: tool.rest.path, name: tool.name }));
+  api.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const hint = routeHint(c.req.method, path, API_PREFIX, routes);
+    if (hint?.allow) return c.json(errorBody("method_not_allowed", hint.text), 405, { Allow: hint.allow.join(", ") });
+    return c.json(errorBody("not_found", `No route ${c.req.method} ${path}; ${hint ? `${hint.text} ` : ""}see /openapi.json.`), 404);
+  });
   api.onError((error, c) => {
     console.error("api error", error instanceof Error ? error.name : "unknown");
     return c.json(errorBody("internal", "The server failed to handle this request; try again."), 500);
