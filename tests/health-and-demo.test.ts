@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { tenantStub } from "../durable-objects/tenant";
 import { Browser, logIn } from "../scripts/lib/oauth-flow";
 import { membershipsOf } from "../src/db/control";
 import { DEMO_ACCOUNT_COUNT, DEMO_LOGIN, ensureDemoTenant } from "../src/demo/tenant";
@@ -55,6 +56,12 @@ describe("the demo workspace", () => {
     expect(portfolio.trends.declining).toBeGreaterThan(0);
     expect(portfolio.trends.improving).toBeGreaterThan(0);
     expect(portfolio.movers_down.length).toBeGreaterThan(0);
+    // Its playbooks opened tasks from those facts: a CSM's list has work on it.
+    const playbooks = await tenantStub(env.TENANT, membership?.tenantId ?? "").listPlaybooks({});
+    if (!playbooks.ok) throw new Error(playbooks.message);
+    const open = Object.fromEntries(playbooks.value.map((playbook) => [playbook.name, playbook.open_tasks]));
+    expect(open["Health below 40"]).toBe(portfolio.bands.find((band) => band.band === "churn_risk")?.accounts);
+    expect(open["Health falling"]).toBeGreaterThan(0);
     // The help centre answers the sample tickets' questions; the draft stays out of search.
     const found = await stub.searchArticles({ query: "sso login", status: ["published"], limit: 5 });
     expect(found.ok && found.value.results[0]?.title).toBe("Set up single sign-on (SSO) with SAML");

@@ -1,4 +1,4 @@
-import { tenantStub, type Actor, type TenantApi } from "../../durable-objects/tenant";
+import { tenantStub, type Actor, type Outcome, type TenantApi } from "../../durable-objects/tenant";
 import { runImport } from "../import/run";
 import { sampleFacts } from "./sample-facts";
 import { SAMPLE_ARTICLES } from "./sample-articles";
@@ -6,6 +6,7 @@ import { hashPassword } from "../auth/passwords";
 import { createTenantWithOwner, isDemoTenantPresent } from "../db/control";
 import type { Env } from "../env";
 import { sampleAccounts } from "./sample-accounts";
+import { SAMPLE_PLAYBOOKS } from "./sample-playbooks";
 import { rebuildHealthHistory } from "../tools/health";
 
 /**
@@ -67,6 +68,13 @@ async function seedDemoTenant(env: Env): Promise<void> {
   const outcome = await tenant.registerAccounts(sampleAccounts(DEMO_ACCOUNT_COUNT), actor);
   if (!outcome.ok) throw new Error(`demo accounts refused: ${outcome.message}`);
   await seedDemoFacts(tenant, actor);
+  for (const playbook of SAMPLE_PLAYBOOKS) unwrapDemo(await tenant.createPlaybook(playbook, actor), `playbook ${playbook.name}`);
+  unwrapDemo(await tenant.runPlaybooks({ dryRun: false }, actor), "playbook run");
+}
+
+function unwrapDemo<T>(outcome: Outcome<T>, what: string): T {
+  if (!outcome.ok) throw new Error(`demo ${what} refused: ${outcome.message}`);
+  return outcome.value;
 }
 
 /** The accounts' facts, through the same paths an import, the events endpoint and a CSM use. */
