@@ -65,50 +65,43 @@ async function seedDemoTenant(env: Env): Promise<void> {
   if ("error" in created) return; // another isolate created it first
   const tenant = tenantStub(env.TENANT, created.tenantId);
   const actor = { userId: created.userId, via: "system" };
-  const outcome = await tenant.registerAccounts(sampleAccounts(DEMO_ACCOUNT_COUNT), actor);
-  if (!outcome.ok) throw new Error(`demo accounts refused: ${outcome.message}`);
+  demoValue(await tenant.registerAccounts(sampleAccounts(DEMO_ACCOUNT_COUNT), actor), "accounts");
   await seedDemoFacts(tenant, actor);
-  for (const playbook of SAMPLE_PLAYBOOKS) unwrapDemo(await tenant.createPlaybook(playbook, actor), `playbook ${playbook.name}`);
-  unwrapDemo(await tenant.runPlaybooks({ dryRun: false }, actor), "playbook run");
+  for (const playbook of SAMPLE_PLAYBOOKS) demoValue(await tenant.createPlaybook(playbook, actor), `playbook ${playbook.name}`);
+  demoValue(await tenant.runPlaybooks({ dryRun: false }, actor), "playbook run");
 }
 
-function unwrapDemo<T>(outcome: Outcome<T>, what: string): T {
+/** A Tenant object answer the seed needs; a refusal stops the seed, naming what was refused. */
+function demoValue<T>(outcome: Outcome<T>, what: string): T {
   if (!outcome.ok) throw new Error(`demo ${what} refused: ${outcome.message}`);
   return outcome.value;
 }
 
 /** The accounts' facts, through the same paths an import, the events endpoint and a CSM use. */
 export async function seedDemoFacts(tenant: TenantApi, actor: Actor, count: number = DEMO_ACCOUNT_COUNT): Promise<void> {
-  const listed = await tenant.listAccounts({ filters: {}, sort_by: "name", sort_order: "asc", limit: count });
-  if (!listed.ok) throw new Error(`demo accounts not listed: ${listed.message}`);
-  const facts = sampleFacts(listed.value.clients);
+  const listed = demoValue(await tenant.listAccounts({ filters: {}, sort_by: "name", sort_order: "asc", limit: count }), "account list");
+  const facts = sampleFacts(listed.clients);
   for (const [kind, csv] of [["contacts", facts.contactsCsv], ["contracts", facts.contractsCsv], ["invoices", facts.invoicesCsv]] as const) {
     const report = await runImport(tenant, actor, { kind, csv, dryRun: false });
     if (report.rejected > 0) throw new Error(`demo ${kind} refused: ${report.errors[0]?.message ?? "unknown"}`);
   }
   for (let start = 0; start < facts.usage.length; start += 500) {
     const batch = facts.usage.slice(start, start + 500).map((event, index) => ({ ...event, index }));
-    const ingested = await tenant.ingestUsageEvents(batch);
-    if (!ingested.ok) throw new Error(`demo usage refused: ${ingested.message}`);
+    demoValue(await tenant.ingestUsageEvents(batch), "usage");
   }
-  const logged = await tenant.logTouchpoints(facts.touchpoints, actor);
-  if (!logged.ok) throw new Error(`demo touchpoints refused: ${logged.message}`);
+  demoValue(await tenant.logTouchpoints(facts.touchpoints, actor), "touchpoints");
   for (const sample of facts.tickets) {
-    const created = await tenant.createTicket(sample.ticket, actor);
-    if (!created.ok) throw new Error(`demo ticket refused: ${created.message}`);
-    const id = created.value.ticket.ticket_id;
+    const id = demoValue(await tenant.createTicket(sample.ticket, actor), "ticket").ticket.ticket_id;
     if (sample.respondedAt) await tenant.addTicketComment(id, { body: "Thanks, we are looking into it.", visibility: "public", author_kind: "agent", at: sample.respondedAt }, actor);
     if (sample.resolvedAt) await tenant.resolveTicket(id, "Fixed and confirmed with the customer.", actor, sample.resolvedAt);
     if (sample.resolvedAt && sample.rating !== null) await tenant.rateTicket(id, sample.rating, undefined, actor);
   }
   for (const answer of facts.feedback) {
-    const submitted = await tenant.submitFeedback(answer, actor);
-    if (!submitted.ok) throw new Error(`demo feedback refused: ${submitted.message}`);
+    demoValue(await tenant.submitFeedback(answer, actor), "feedback");
   }
   for (const { publish, ...article } of SAMPLE_ARTICLES) {
-    const created = await tenant.createArticle(article, actor);
-    if (!created.ok) throw new Error(`demo article refused: ${created.message}`);
-    if (publish) await tenant.publishArticle(created.value.article_id, actor);
+    const created = demoValue(await tenant.createArticle(article, actor), "article");
+    if (publish) await tenant.publishArticle(created.article_id, actor);
   }
   // The facts reach back months; so does the accounts' health, which trends and movers read.
   await rebuildHealthHistory(tenant, { days: DEMO_HISTORY_DAYS, stepDays: DEMO_HISTORY_STEP_DAYS, after: "" }, Number.POSITIVE_INFINITY);
