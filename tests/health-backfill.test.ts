@@ -4,7 +4,7 @@ import { drizzle } from "drizzle-orm/durable-sqlite";
 import { describe, expect, it } from "vitest";
 import type { TenantDO } from "../durable-objects/tenant";
 import type { TenantDb } from "../src/db/accounts";
-import { healthInputsAsOf } from "../src/db/features-as-of";
+import { firstTicketAt, healthInputsAsOf } from "../src/db/features-as-of";
 import { readHealthInputs } from "../src/db/health-model";
 import { moversCutoff } from "../src/db/portfolio";
 import * as schema from "../src/db/tenant-schema";
@@ -83,7 +83,7 @@ async function inputsAt(team: Team, id: string, at: Date) {
   return runInDurableObject(stubOf(team), (_instance: TenantDO, state) => {
     const db = drizzle(state.storage, { schema }) as unknown as TenantDb;
     const today = readHealthInputs(db, id);
-    return { asOf: healthInputsAsOf(db, id, at, today), live: today };
+    return { asOf: healthInputsAsOf(db, id, at, { today, firstTicketAt: firstTicketAt(db) }), live: today };
   });
 }
 

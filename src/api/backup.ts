@@ -6,7 +6,7 @@ import { PAGE_ROWS_MAX } from "../db/backup";
 import type { Env } from "../env";
 import { toolContext } from "../tools/context";
 import type { ToolContext } from "../tools/define";
-import { errorBody } from "./errors";
+import { errorBody, STATUS_OF_ERROR } from "./errors";
 
 /**
  * Export and restore of the caller's whole workspace (docs/backup.md), under /api/v1 and
@@ -23,7 +23,6 @@ import { errorBody } from "./errors";
 type ApiEnv = { Bindings: Env };
 type ApiContext = Context<ApiEnv>;
 
-const STATUS = { invalid: 400, not_found: 404, conflict: 409 } as const;
 
 /** A restore page is at most PAGE_ROWS_MAX rows of about 1 MB; leave room for JSON overhead. */
 const RESTORE_BODY_MAX = 8_000_000;
@@ -40,7 +39,7 @@ function admin(c: ApiContext): { context: ToolContext; tenantId: string } | Resp
 
 function answer<T>(c: ApiContext, outcome: Outcome<T>): Response {
   if (outcome.ok) return c.json(outcome.value as object, 200);
-  return c.json(errorBody(outcome.code, outcome.message), STATUS[outcome.code]);
+  return c.json(errorBody(outcome.code, outcome.message), STATUS_OF_ERROR[outcome.code]);
 }
 
 /** Adds the export and restore routes to the REST API (whose base path is /api/v1). */

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { TenantDb } from "./accounts";
-import { ENGAGEMENT_WINDOW_DAYS, OPEN_TICKET_STATUSES, PAYMENT_WINDOW_DAYS, SATISFACTION_WINDOW_DAYS } from "./features";
+import { daysBetween, ENGAGEMENT_WINDOW_DAYS, isoDaysBefore, OPEN_TICKET_STATUSES, PAYMENT_WINDOW_DAYS, SATISFACTION_WINDOW_DAYS } from "./features";
 import { USAGE_WINDOW_DAYS } from "./health";
 import type { HealthInputs } from "./health-model";
 
@@ -18,21 +18,28 @@ import type { HealthInputs } from "./health-model";
  * - the contract value and the number of features available are today's.
  */
 
-const DAY_MS = 86_400_000;
-
-function isoBefore(at: Date, days: number): string {
-  return new Date(at.getTime() - days * DAY_MS).toISOString();
-}
-
 function rate(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
 }
 
-export function healthInputsAsOf(db: TenantDb, accountId: string, at: Date, today: Pick<HealthInputs, "featuresAvailable" | "annualContractValue">): HealthInputs {
+/** What the inputs as of any day share: today's values it keeps, and when the workspace's first ticket came. */
+export interface AsOfContext {
+  today: Pick<HealthInputs, "featuresAvailable" | "annualContractValue">;
+  /** The workspace's earliest ticket (null: none yet): support counts are known zeros only from then. */
+  firstTicketAt: string | null;
+}
+
+/** When the workspace's first ticket was opened, if it has one. */
+export function firstTicketAt(db: TenantDb): string | null {
+  return db.get<{ at: string | null }>(sql`SELECT min(opened_at) AS at FROM tickets`)?.at ?? null;
+}
+
+export function healthInputsAsOf(db: TenantDb, accountId: string, at: Date, context: AsOfContext): HealthInputs {
+  const { today } = context;
   const iso = at.toISOString();
   const day = iso.slice(0, 10);
 
-  const usageFrom = isoBefore(at, USAGE_WINDOW_DAYS - 1).slice(0, 10);
+  const usageFrom = isoDaysBefore(at, USAGE_WINDOW_DAYS - 1).slice(0, 10);
   const usage = db.get<{ days: number; active: number | null; sessions: number | null; features: number | null; ever: number }>(sql`
     SELECT count(*) FILTER (WHERE day >= ${usageFrom}) AS days,
       max(active_users) FILTER (WHERE day >= ${usageFrom}) AS active,
@@ -49,7 +56,7 @@ export function healthInputsAsOf(db: TenantDb, accountId: string, at: Date, toda
     WHERE account_id = ${accountId} AND status != 'cancelled' AND seats IS NOT NULL AND start_date <= ${day}
       AND (end_date > ${day} OR (status = 'active' AND end_date = ${day}))`);
 
-  const engagementSince = isoBefore(at, ENGAGEMENT_WINDOW_DAYS);
+  const engagementSince = isoDaysBefore(at, ENGAGEMENT_WINDOW_DAYS);
   const lastTouch = db.get<{ at: string | null }>(sql`
     SELECT max(CASE WHEN replied_at IS NOT NULL AND replied_at <= ${iso} THEN replied_at
                     WHEN kind IN ('meeting', 'call') OR direction = 'inbound' THEN occurred_at END) AS at
@@ -63,7 +70,7 @@ export function healthInputsAsOf(db: TenantDb, accountId: string, at: Date, toda
     WHERE account_id = ${accountId} AND kind IN ('email', 'message') AND direction = 'outbound' AND occurred_at >= ${engagementSince} AND occurred_at <= ${iso}`);
 
   // Support counts are known zeros only once the workspace had any ticket (as the live features say).
-  const tenantHadTickets = db.get<{ one: number }>(sql`SELECT 1 AS one FROM tickets WHERE opened_at <= ${iso} LIMIT 1`) !== undefined;
+  const tenantHadTickets = context.firstTicketAt !== null && context.firstTicketAt <= iso;
   const open = db.get<{ open: number; oldest: string | null }>(sql`
     SELECT count(*) AS open, min(opened_at) AS oldest FROM tickets
     WHERE account_id = ${accountId} AND opened_at <= ${iso} AND (status IN ${OPEN_TICKET_STATUSES} OR coalesce(solved_at, closed_at) > ${iso})`);
@@ -72,14 +79,14 @@ export function healthInputsAsOf(db: TenantDb, accountId: string, at: Date, toda
       coalesce(sum(sla_breached AND min(coalesce(first_response_due_at, ${iso}), coalesce(resolution_due_at, ${iso})) < ${iso}), 0) AS breached
     FROM tickets WHERE account_id = ${accountId} AND opened_at >= ${engagementSince} AND opened_at <= ${iso}`);
 
-  const satisfactionSince = isoBefore(at, SATISFACTION_WINDOW_DAYS);
+  const satisfactionSince = isoDaysBefore(at, SATISFACTION_WINDOW_DAYS);
   const latestAnswer = (kind: "nps" | "csat" | "ces"): number | null =>
     db.get<{ score: number | null }>(sql`
       SELECT score FROM feedback
       WHERE account_id = ${accountId} AND kind = ${kind} AND score IS NOT NULL AND submitted_at >= ${satisfactionSince} AND submitted_at <= ${iso}
       ORDER BY submitted_at DESC LIMIT 1`)?.score ?? null;
 
-  const paymentSince = isoBefore(at, PAYMENT_WINDOW_DAYS).slice(0, 10);
+  const paymentSince = isoDaysBefore(at, PAYMENT_WINDOW_DAYS).slice(0, 10);
   // Unpaid on the day: unpaid now, or paid only after it.
   const unpaidOnDay = sql`(status IN ('open', 'failed') OR paid_on > ${day})`;
   const invoices = db.get<{ total: number; late: number; max_late: number | null; overdue: number }>(sql`
@@ -102,7 +109,7 @@ export function healthInputsAsOf(db: TenantDb, accountId: string, at: Date, toda
     logins30d: inWindow ? (usage?.sessions ?? 0) : used ? 0 : null,
     featuresUsed: inWindow ? (usage?.features ?? 0) : used ? 0 : null,
     featuresAvailable: today.featuresAvailable,
-    daysSinceLastTouch: lastTouch?.at ? Math.round(((at.getTime() - Date.parse(lastTouch.at)) / DAY_MS) * 10) / 10 : null,
+    daysSinceLastTouch: lastTouch?.at ? Math.round(daysBetween(lastTouch.at, at) * 10) / 10 : null,
     emailOpenRate: rate(emails?.opened ?? 0, sentEmails),
     emailClickRate: rate(emails?.clicked ?? 0, sentEmails),
     messageReplyRate: rate(messages?.replied ?? 0, messages?.sent ?? 0),
@@ -110,7 +117,7 @@ export function healthInputsAsOf(db: TenantDb, accountId: string, at: Date, toda
     tickets90d: tenantHadTickets ? (recent?.total ?? 0) : null,
     highSeverityTickets90d: tenantHadTickets ? (recent?.high ?? 0) : null,
     slaBreaches90d: tenantHadTickets ? (recent?.breached ?? 0) : null,
-    oldestOpenTicketAgeDays: tenantHadTickets ? (open?.oldest ? Math.floor((at.getTime() - Date.parse(open.oldest)) / DAY_MS) : 0) : null,
+    oldestOpenTicketAgeDays: tenantHadTickets ? (open?.oldest ? Math.floor(daysBetween(open.oldest, at)) : 0) : null,
     nps: latestAnswer("nps"),
     csat: latestAnswer("csat"),
     ces: latestAnswer("ces"),

@@ -23,11 +23,11 @@ export const SATISFACTION_WINDOW_DAYS = 365;
 
 export const OPEN_TICKET_STATUSES = sql`('new', 'open', 'pending', 'on_hold')`;
 
-function isoDaysBefore(now: Date, days: number): string {
+export function isoDaysBefore(now: Date, days: number): string {
   return new Date(now.getTime() - days * DAY_MS).toISOString();
 }
 
-function daysBetween(fromIso: string, now: Date): number {
+export function daysBetween(fromIso: string, now: Date): number {
   return Math.max(0, (now.getTime() - Date.parse(fromIso)) / DAY_MS);
 }
 

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { health } from "../analytics";
 import type { TenantDb } from "./accounts";
-import { healthInputsAsOf } from "./features-as-of";
+import { firstTicketAt, healthInputsAsOf } from "./features-as-of";
 import { readHealthInputs, scoreAccount } from "./health-model";
 import { insertRows } from "./insert-rows";
 import { BASELINE_CUTOFF_KEY } from "./portfolio";
@@ -37,6 +37,7 @@ export interface BackfillPage {
   limit: number;
 }
 
+/** The page's result, and the accounts it rescored (whose cached scores must be rewritten). */
 export function backfillHealthHistory(db: TenantDb, config: health.HealthConfig, now: Date, page: BackfillPage): BackfillResult & { accountIds: string[] } {
   const { days, stepDays, after, limit } = page;
   // An account is a customer from its contract's start, whenever its record was made (an import
@@ -45,14 +46,15 @@ export function backfillHealthHistory(db: TenantDb, config: health.HealthConfig,
     SELECT a.id, a.tier, min(a.created_at, a.contract_start_date) AS since, (SELECT min(computed_at) FROM health_snapshots s WHERE s.account_id = a.id) AS first_snapshot
     FROM accounts a WHERE a.status != 'churned' AND a.id > ${after} ORDER BY a.id LIMIT ${limit}`);
   const rows: (typeof healthSnapshots.$inferInsert)[] = [];
+  const ticketsSince = firstTicketAt(db);
   for (const account of live) {
-    const today = readHealthInputs(db, account.id);
+    const context = { today: readHealthInputs(db, account.id), firstTicketAt: ticketsSince };
     const from = Math.max(Date.parse(account.since), now.getTime() - days * DAY_MS);
     const until = account.first_snapshot ? Date.parse(account.first_snapshot) : now.getTime();
     for (let back = days; back >= stepDays; back -= stepDays) {
       const at = new Date(now.getTime() - back * DAY_MS);
       if (at.getTime() < from || at.getTime() >= until) continue;
-      const result = health.scoreHealth(healthInputsAsOf(db, account.id, at, today), config, { segment: account.tier });
+      const result = health.scoreHealth(healthInputsAsOf(db, account.id, at, context), config, { segment: account.tier });
       if (result.score === null) continue;
       rows.push({ accountId: account.id, computedAt: at.toISOString(), score: result.score, band: result.band, coverage: result.coverage, components: encodeComponents(result.components) });
     }
@@ -60,8 +62,9 @@ export function backfillHealthHistory(db: TenantDb, config: health.HealthConfig,
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) insertRows(db, healthSnapshots, rows.slice(start, start + ROWS_PER_STATEMENT));
   // The movers' baseline assumes no snapshot is ever stamped in the past; these are: take it again.
   if (rows.length > 0) db.run(sql`DELETE FROM settings WHERE key = ${BASELINE_CUTOFF_KEY}`);
-  // Today's score again, now with a trend to fit.
-  for (const account of live) scoreAccount(db, account.id, config, now);
+  // Today's score again for the accounts that gained a past, now with a trend to fit.
+  const rescored = [...new Set(rows.map((row) => row.accountId))];
+  for (const id of rescored) scoreAccount(db, id, config, now);
   const next = live.length === limit ? (live.at(-1)?.id ?? null) : null;
-  return { accounts: live.length, snapshots: rows.length, next, accountIds: live.map((account) => account.id) };
+  return { accounts: live.length, snapshots: rows.length, next, accountIds: rescored };
 }
