@@ -128,6 +128,9 @@ export function ConsentPage(props: {
               </label>
             ))}
           </fieldset>
+          <p class="muted">
+            You can end this access at any time under <a href="/setup/assistants">Connected assistants</a>.
+          </p>
           <div class="actions">
             <button type="submit" name="decision" value="approve">
               Approve

@@ -90,6 +90,9 @@ export function SetupMenu(props: { admin: boolean }) {
       <li>
         <a href="/setup/accounts">Accounts</a>
       </li>
+      <li>
+        <a href="/setup/assistants">Connected assistants</a>
+      </li>
       {props.admin ? (
         <li>
           <a href="/setup/audit">Audit log</a>

@@ -64,6 +64,8 @@ import type { Json } from "../db/accounts";
 import { AccountView } from "./views/account";
 import { AccountsView, SORTS, type SortKey } from "./views/accounts";
 import { AuditView } from "./views/audit";
+import { AssistantsView } from "./views/assistants";
+import { revokeWorkspaceAssistant, workspaceAssistants } from "../auth/grants";
 import { ForbiddenPage, InvitationGone, InvitationPage } from "./views/pages";
 
 /**
@@ -729,6 +731,44 @@ setupRoutes.get("/setup/audit", admin, async (c) => {
     />,
     Object.keys(errors).length ? 400 : 200,
   );
+});
+
+// --- connected assistants (OAuth grants) ---
+
+/** Whose grants the signed-in member may see and revoke: the whole team's for owners and admins, their own otherwise. */
+async function assistantOwners(c: SetupContext): Promise<{ userId: string; email: string }[]> {
+  if (isAdmin(c.var.member)) return membersOf(c.env.CONTROL_DB, c.var.session.tenantId);
+  return [{ userId: c.var.session.userId, email: c.var.session.email }];
+}
+
+async function assistantsPage(c: SetupContext, state: { notice?: string; message?: string }, code: 200 | 404 = 200) {
+  const oauth = c.var.edge.authorizationServer.getOAuthApi(c.env);
+  const assistants = await workspaceAssistants(oauth, c.var.session.tenantId, await assistantOwners(c));
+  return c.html(
+    <AssistantsView email={c.var.session.email} csrf={c.var.csrf} admin={isAdmin(c.var.member)} assistants={assistants} mcpUrl={`${c.var.origin}/mcp`} {...state} />,
+    code,
+  );
+}
+
+setupRoutes.get("/setup/assistants", (c) => assistantsPage(c, {}));
+
+setupRoutes.post("/setup/assistants/revoke", async (c) => {
+  const form = await checkedForm(c);
+  if (!form) return expired(c);
+  const oauth = c.var.edge.authorizationServer.getOAuthApi(c.env);
+  const revoked = await revokeWorkspaceAssistant(oauth, c.var.session.tenantId, await assistantOwners(c), text(form, "grant_id"));
+  if (!revoked) return assistantsPage(c, { message: "That assistant is not connected any more (revoked already), or it is not yours to revoke." }, 404);
+  // This isolate stops trusting the revoked tokens at once; others within token-memo's few seconds.
+  c.var.edge.forgetValidatedTokens(c.env);
+  unwrap(
+    await tenantOf(c).auditSetupAction(
+      "revoke_assistant_access",
+      revoked.grantId,
+      { app: revoked.appName, client_id: revoked.clientId, approved_by: revoked.email, scopes: revoked.scopes },
+      toolContextOf(c).actor,
+    ),
+  );
+  return assistantsPage(c, { notice: `${revoked.appName} (approved by ${revoked.email}) no longer has access to this workspace.` });
 });
 
 // --- invitation links ---

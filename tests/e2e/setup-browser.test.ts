@@ -215,6 +215,29 @@ describe("the setup page in Chromium", () => {
     expect((model.model as { weights: Record<string, number> }).weights.usage).toBeCloseTo(0.35, 5);
     const segments = await mcpToolCall(tokens.access_token, "list_segments", {});
     expect(JSON.stringify(segments)).toContain("Renewing in 90 days");
+
+    // The owner finds that app under Connected assistants; revoking it ends its access.
+    const ownerContext = await browser.newContext({ baseURL: server.origin });
+    const ownerPage = await ownerContext.newPage();
+    await ownerPage.goto("/login");
+    await ownerPage.getByLabel("Email").fill(email);
+    await ownerPage.getByLabel("Password").fill(PASSWORD);
+    await ownerPage.getByRole("button", { name: "Log in" }).click();
+    await ownerPage.waitForURL((url) => url.pathname !== "/login");
+    await ownerPage.goto("/setup/accounts");
+    await ownerPage.getByRole("link", { name: "Connected assistants" }).click();
+    await expect.poll(() => ownerPage.locator("tbody tr").count()).toBe(1);
+    await step(ownerPage, "assistants");
+    await ownerPage.getByRole("button", { name: `Revoke Test client, approved by ${email}` }).click();
+    await expect.poll(() => ownerPage.locator("p.notice").textContent()).toContain("no longer has access to this workspace");
+    await step(ownerPage, "assistants-revoked");
+    const refused = await fetch(`${server.origin}/mcp`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${tokens.access_token}`, "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 8, method: "tools/call", params: { name: "list_clients", arguments: {} } }),
+    });
+    expect(refused.status).toBe(401);
+    await ownerContext.close();
   }, 300_000);
 
   it("walks a step with the keyboard only", async () => {

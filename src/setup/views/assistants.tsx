@@ -1,0 +1,96 @@
+import type { ConnectedAssistant } from "../../auth/grants";
+import { Hidden, SetupPage } from "../layout";
+
+/**
+ * Connected assistants: the AI assistants and apps that hold OAuth access to this workspace,
+ * who approved each, with which scopes and since when, and a button that ends the access.
+ * Everyone sees their own; owners and admins see the whole team's.
+ */
+
+function day(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+export function AssistantsView(props: {
+  email: string;
+  csrf: string;
+  admin: boolean;
+  assistants: ConnectedAssistant[];
+  mcpUrl: string;
+  notice?: string | null;
+  message?: string | null;
+}) {
+  const whose = props.admin ? "your team" : "you";
+  return (
+    <SetupPage title="Connected assistants" email={props.email} csrf={props.csrf} admin={props.admin}>
+      <div class="card">
+        <h1>Connected assistants</h1>
+        <p>
+          AI assistants and apps {whose} connected to this workspace with OAuth. Each acts as the person who approved it, within the scopes
+          ticked then. Revoking one ends its access at once: its tokens stop working, and it must ask for consent again to come back.
+        </p>
+        {props.notice ? (
+          <p class="notice" role="status">
+            {props.notice}
+          </p>
+        ) : null}
+        {props.message ? (
+          <div class="error" role="alert">
+            {props.message}
+          </div>
+        ) : null}
+        {props.assistants.length === 0 ? (
+          <p class="muted">
+            No assistant is connected{props.admin ? " by anyone in this workspace" : " by you"}. Give your MCP client{" "}
+            <code>{props.mcpUrl}</code>; it will bring you to a consent page here.
+          </p>
+        ) : (
+          <table>
+            <caption class="sr">Assistants with access to this workspace</caption>
+            <thead>
+              <tr>
+                <th scope="col">App</th>
+                {props.admin ? <th scope="col">Approved by</th> : null}
+                <th scope="col">Scopes</th>
+                <th scope="col">Connected</th>
+                <th scope="col">
+                  <span class="sr">Action</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.assistants.map((assistant) => (
+                <tr>
+                  <td>
+                    <strong>{assistant.appName}</strong>
+                    <br />
+                    <span class="muted">
+                      client <code>{assistant.clientId}</code>
+                    </span>
+                  </td>
+                  {props.admin ? <td>{assistant.email}</td> : null}
+                  <td>
+                    <code>{assistant.scopes.join(", ")}</code>
+                  </td>
+                  <td>
+                    {day(assistant.connectedAt)}
+                    {assistant.expiresAt ? <span class="muted"> (access until {day(assistant.expiresAt)})</span> : null}
+                  </td>
+                  <td>
+                    <form method="post" action="/setup/assistants/revoke">
+                      <Hidden csrf={props.csrf} />
+                      <input type="hidden" name="grant_id" value={assistant.grantId} />
+                      <button type="submit" class="secondary" aria-label={`Revoke ${assistant.appName}, approved by ${assistant.email}`}>
+                        Revoke
+                      </button>
+                    </form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </SetupPage>
+  );
+}
