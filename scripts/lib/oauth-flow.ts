@@ -123,7 +123,7 @@ export interface Tokens {
 export async function authorize(
   browser: Browser,
   client: RegisteredClient,
-  options: { scope?: string; grant?: string[]; resource?: string; deny?: boolean } = {},
+  options: { scope?: string; grant?: string[]; resource?: string; deny?: boolean; consentFields?: Record<string, string | string[]> } = {},
 ): Promise<{ tokens?: Tokens; redirect: URL; consentHtml: string }> {
   const { verifier, challenge } = await pkcePair();
   const state = base64url(crypto.getRandomValues(new Uint8Array(12)));
@@ -145,9 +145,11 @@ export async function authorize(
     decision: options.deny ? "deny" : "approve",
   };
   if (!options.deny) fields.scope = options.grant ?? (options.scope ?? "cs:read cs:write").split(" ");
+  // More of the consent form: per-tool choices (tools_<group>, tool).
+  Object.assign(fields, options.consentFields ?? {});
   const decided = await browser.submit("/authorize", fields);
   const location = decided.headers.get("Location");
-  if (decided.status !== 302 || !location) throw new Error(`consent answered ${decided.status}: ${(await decided.text()).slice(0, 300)}`);
+  if (decided.status !== 302 || !location) throw new Error(`consent answered ${decided.status}: ${pageText(await decided.text()).slice(0, 300)}`);
   const redirect = new URL(location);
   if (redirect.searchParams.get("state") !== state) throw new Error("state did not round-trip");
   const code = redirect.searchParams.get("code");
@@ -160,6 +162,15 @@ export async function authorize(
     code_verifier: verifier,
   });
   return { tokens, redirect, consentHtml: html };
+}
+
+/** What a page says, without its markup and style: for error messages. */
+function pageText(html: string): string {
+  return html
+    .replace(/<(style|script)[^>]*>[\s\S]*?<\/\1>/g, " ")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 export async function exchange(origin: string, fetcher: Fetch, fields: Record<string, string>): Promise<Tokens> {

@@ -16,6 +16,8 @@ export interface ConnectedAssistant {
   /** The name the app registered with; for a client ID metadata document (a URL), its host. */
   appName: string;
   scopes: Scope[];
+  /** The tools allowed on the consent page; null: every tool the scopes allow. */
+  tools: string[] | null;
   connectedAt: string;
   /** When the grant itself lapses, if it does (the library sets no grant TTL by default). */
   expiresAt: string | null;
@@ -41,11 +43,15 @@ async function grantsOf(oauth: OAuthHelpers, userId: string): Promise<GrantSumma
   return grants;
 }
 
-function grantTenant(grant: GrantSummary): string | null {
+/** What our consent route stored on the grant (src/auth/routes.tsx): its workspace and allowed tools. */
+function grantMetadata(grant: GrantSummary): { tenantId: string | null; tools: string[] | null } {
   const metadata: unknown = grant.metadata;
-  if (typeof metadata !== "object" || metadata === null) return null;
-  const tenantId = (metadata as { tenantId?: unknown }).tenantId;
-  return typeof tenantId === "string" ? tenantId : null;
+  if (typeof metadata !== "object" || metadata === null) return { tenantId: null, tools: null };
+  const { tenantId, tools } = metadata as { tenantId?: unknown; tools?: unknown };
+  return {
+    tenantId: typeof tenantId === "string" ? tenantId : null,
+    tools: Array.isArray(tools) ? tools.filter((name): name is string => typeof name === "string") : null,
+  };
 }
 
 /** A client ID that is a URL names its metadata document; show its host rather than fetch it while a page renders. */
@@ -68,7 +74,7 @@ export async function workspaceAssistants(oauth: OAuthHelpers, tenantId: string,
   const names = new Map<string, string>();
   const perMember = await Promise.all(
     members.map(async (member) => {
-      const grants = (await grantsOf(oauth, member.userId)).filter((grant) => grantTenant(grant) === tenantId);
+      const grants = (await grantsOf(oauth, member.userId)).filter((grant) => grantMetadata(grant).tenantId === tenantId);
       return Promise.all(
         grants.map(async (grant) => ({
           grantId: grant.id,
@@ -77,6 +83,7 @@ export async function workspaceAssistants(oauth: OAuthHelpers, tenantId: string,
           clientId: grant.clientId,
           appName: await appNameOf(oauth, grant.clientId, names),
           scopes: grant.scope.filter(isScope),
+          tools: grantMetadata(grant).tools,
           connectedAt: new Date(grant.createdAt * 1000).toISOString(),
           expiresAt: grant.expiresAt ? new Date(grant.expiresAt * 1000).toISOString() : null,
         })),

@@ -1,7 +1,10 @@
 import type { ConsentDescription } from "@cloudflare/workers-oauth-provider";
+import { raw } from "hono/html";
 import { Layout } from "../http/layout";
+import { TOOL_GROUPS } from "../tools/groups";
 import { CSRF_FIELD } from "./csrf";
 import { SCOPE_DESCRIPTIONS, type Scope } from "./scopes";
+import { groupField, PICKED_TOOL_FIELD } from "./tool-consent";
 
 /** The sign-up, log-in and consent pages. hono/jsx escapes every interpolated value. */
 
@@ -128,6 +131,7 @@ export function ConsentPage(props: {
               </label>
             ))}
           </fieldset>
+          <ToolChoices />
           <p class="muted">
             You can end this access at any time under <a href="/setup/assistants">Connected assistants</a>.
           </p>
@@ -142,6 +146,71 @@ export function ConsentPage(props: {
         </form>
       </div>
     </Layout>
+  );
+}
+
+/**
+ * Keeps each group's choice and its checkboxes in step: choosing "all", "read" or "none" ticks
+ * the matching tools; ticking a tool by hand switches the group to "the ones ticked". The form
+ * works without it: the server reads the choice, and the ticks only for "pick".
+ */
+const TOOL_CHOICE_SCRIPT = `
+document.querySelectorAll("[data-tool-group]").forEach(function (group) {
+  var select = group.querySelector("select");
+  var boxes = group.querySelectorAll("input[type=checkbox]");
+  select.addEventListener("change", function () {
+    if (select.value === "pick") return;
+    boxes.forEach(function (box) { box.checked = select.value === "all" || (select.value === "read" && box.dataset.reads === "true"); });
+  });
+  boxes.forEach(function (box) { box.addEventListener("change", function () { select.value = "pick"; }); });
+});`;
+
+const TOOL_COUNT = TOOL_GROUPS.reduce((count, group) => count + group.tools.length, 0);
+
+/** Per-tool consent: for each group of tools, all, only those that read, none, or the ones ticked. */
+function ToolChoices() {
+  return (
+    <fieldset>
+      <legend>Tools this app may use</legend>
+      <details>
+        <summary>All {TOOL_COUNT} tools the scopes allow; choose to limit them</summary>
+        <p class="muted">
+          For each group: every tool, only those that read, none, or the ones you tick. The scopes above still apply: a tool that needs a scope
+          you did not tick stays unavailable.
+        </p>
+        {TOOL_GROUPS.map((group) => {
+        const reads = group.tools.filter((tool) => tool.annotations.readOnlyHint).length;
+        const id = `tools-${group.key}`;
+        return (
+          <div class="tool-group" data-tool-group={group.key}>
+            <label for={id}>{group.title}</label>
+            <select id={id} name={groupField(group.key)}>
+              <option value="all" selected>
+                All {group.tools.length} tools
+              </option>
+              {reads > 0 && reads < group.tools.length ? <option value="read">Only the {reads} that read</option> : null}
+              <option value="none">None</option>
+              <option value="pick">Only the ones ticked below</option>
+            </select>
+            <details>
+              <summary>
+                Pick tools one by one<span class="sr"> from {group.title}</span>
+              </summary>
+              {group.tools.map((tool) => (
+                <label class="scope" for={`tool-${tool.name}`}>
+                  <input id={`tool-${tool.name}`} type="checkbox" name={PICKED_TOOL_FIELD} value={tool.name} checked data-reads={String(tool.annotations.readOnlyHint)} />
+                  <span>
+                    {tool.title} <code>{tool.name}</code> <span class="muted">({tool.annotations.readOnlyHint ? "reads" : "changes data"})</span>
+                  </span>
+                </label>
+              ))}
+            </details>
+          </div>
+        );
+        })}
+      </details>
+      <script>{raw(TOOL_CHOICE_SCRIPT)}</script>
+    </fieldset>
   );
 }
 

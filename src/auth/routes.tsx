@@ -10,6 +10,7 @@ import { decoyPasswordHash, hashPassword, verifyPassword } from "./passwords";
 import { LOGIN_LIMITS, SIGNUP_LIMITS, takeAttempt } from "./rate-limit";
 import { preselectedScopes, isScope, scopesForRole } from "./scopes";
 import { endSession, readSession, startSession } from "./session";
+import { allowedToolsFromForm } from "./tool-consent";
 
 /** /signup, /login, /logout and the OAuth consent page at /authorize. */
 
@@ -191,13 +192,16 @@ authRoutes.post("/authorize", async (c) => {
     if (scope.length === 0) {
       return c.html(<MessagePage title="Nothing to allow" message="Tick at least one scope, or choose Deny. Start again from your app." />, 400);
     }
+    const toolChoice = allowedToolsFromForm(form);
+    if ("error" in toolChoice) return c.html(<MessagePage title="Nothing to allow" message={`${toolChoice.error} Start again from your app.`} />, 400);
+    const tools = toolChoice.tools ? { tools: toolChoice.tools } : {};
     const approved = await oauth.approveConsent(c.req.raw, handle, { scope });
     const { redirectTo } = await oauth.completeAuthorization({
       request: approved.request,
       userId: session.userId,
-      metadata: { tenantId: session.tenantId, role: member.role },
+      metadata: { tenantId: session.tenantId, role: member.role, ...tools },
       scope,
-      props: { userId: session.userId, tenantId: session.tenantId, role: member.role },
+      props: { userId: session.userId, tenantId: session.tenantId, role: member.role, ...tools },
     });
     approved.headers.set("Location", redirectTo);
     return new Response(null, { status: 302, headers: approved.headers });

@@ -23,6 +23,8 @@ button.secondary { background:#fff; color:var(--ink); border-color:var(--line); 
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; background:#eef1f7; border-radius:4px; padding:.1rem .35rem; }
 pre { padding:.75rem; overflow-x:auto; }
 .scope { display:flex; gap:.6rem; align-items:flex-start; margin:.5rem 0; font-weight:400; }
+.sr { position:absolute; width:1px; height:1px; padding:0; margin:-1px; overflow:hidden; clip:rect(0,0,0,0); white-space:nowrap; border:0; }
+.tool-group { margin:.9rem 0; } .tool-group select { width:100%; padding:.4rem .5rem; font:inherit; } .tool-group summary { cursor:pointer; margin:.35rem 0; color:var(--muted); }
 .actions { display:flex; gap:.75rem; margin-top:1.25rem; }
 .warning { background:#fff6e5; border:1px solid #f3c56b; padding:.75rem; border-radius:6px; }
 `;

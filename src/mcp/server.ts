@@ -1,5 +1,5 @@
 import { McpServer, requireScopes } from "@modelcontextprotocol/server";
-import type { AuthProps } from "../auth/props";
+import { toolAllowed, type AuthProps } from "../auth/props";
 import type { Env } from "../env";
 import { catalog } from "../tools/catalog";
 import { registerResourcesAndPrompts } from "./resources";
@@ -59,24 +59,30 @@ export function buildMcpServer(
   const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS, capabilities: { tools: {} } });
   const context = toolContext(env, user, `mcp:${clientId}`, defer, origin);
   const only = onlyTool === undefined ? undefined : registrationByName.get(onlyTool);
-  for (const { tool, config } of only ? [only] : registrations) {
-    server.registerTool(
-      tool.name,
-      config,
-      async (args: unknown) => {
-        try {
-          const result = await tool.execute(context, args);
-          return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
-        } catch (error) {
-          if (error instanceof ToolError) return { isError: true, content: [{ type: "text", text: error.message }] };
-          console.error(`tool ${tool.name} failed`, error instanceof Error ? error.name : "unknown error");
-          return {
-            isError: true,
-            content: [{ type: "text", text: `${tool.name} failed on the server; try again, and report it if it keeps failing.` }],
-          };
-        }
-      },
-    );
+  // tools/list shows only the tools the person allowed on the consent page (src/auth/tool-consent.ts).
+  const listed = only ? [only] : registrations.filter(({ tool }) => toolAllowed(user.tools, tool.name));
+  for (const { tool, config } of listed) {
+    const run = async (args: unknown) => {
+      try {
+        const result = await tool.execute(context, args);
+        return { content: [{ type: "text" as const, text: JSON.stringify(result) }], structuredContent: result };
+      } catch (error) {
+        if (error instanceof ToolError) return { isError: true, content: [{ type: "text" as const, text: error.message }] };
+        console.error(`tool ${tool.name} failed`, error instanceof Error ? error.name : "unknown error");
+        return {
+          isError: true,
+          content: [{ type: "text" as const, text: `${tool.name} failed on the server; try again, and report it if it keeps failing.` }],
+        };
+      }
+    };
+    if (toolAllowed(user.tools, tool.name)) {
+      server.registerTool(tool.name, config, run);
+    } else {
+      // A call of a tool left out: registered without its schemas, so the refusal (define.ts)
+      // answers whatever the arguments, rather than "unknown tool" or advice on input it cannot use.
+      const { title, description, annotations, scopeChallenge } = config;
+      server.registerTool(tool.name, { title, description, annotations, scopeChallenge }, () => run({}));
+    }
   }
   if (!only) registerResourcesAndPrompts(server, context, scopes);
   return server;

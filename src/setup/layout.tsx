@@ -48,7 +48,6 @@ textarea { width:100%; padding:.5rem .6rem; border:1px solid var(--line); border
 textarea[aria-invalid=true] { border-color:var(--bad); }
 .grid.wide-fields { grid-template-columns:repeat(auto-fit, minmax(16rem, 1fr)); }
 .label { display:block; font-weight:600; margin-top:.25rem; }
-.sr { position:absolute; width:1px; height:1px; padding:0; margin:-1px; overflow:hidden; clip:rect(0,0,0,0); white-space:nowrap; border:0; }
 `;
 
 function StepBar(props: { current: string; completed: readonly string[] }) {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Actor, Outcome, TenantApi } from "../../durable-objects/tenant";
-import type { AuthProps } from "../auth/props";
+import { toolAllowed, type AuthProps } from "../auth/props";
 import type { Scope } from "../auth/scopes";
 import type { Env } from "../env";
 import { auditToolCall } from "./audit-batch";
@@ -110,6 +110,15 @@ async function audited<T>(name: string, context: ToolContext, args: unknown, wor
   }
 }
 
+/** A tool the person left out on the consent page is refused, saying how to allow it. */
+function refuseUnlessAllowed(name: string, context: ToolContext): void {
+  if (toolAllowed(context.user.tools, name)) return;
+  throw new ToolError(
+    "forbidden",
+    `${name} is not among the tools allowed for this connection. To use it, connect the app again and allow it on the consent page (or ask the person who connected it); revoke the old connection under Connected assistants.`,
+  );
+}
+
 export function defineTool<I extends ObjectSchema, O extends ObjectSchema>(definition: ToolDefinition<I, O>): Tool {
   const { handler, ...meta } = definition;
   // Unknown fields are refused, not dropped: a misspelled filter (`sort` for `sort_by`) would
@@ -120,6 +129,7 @@ export function defineTool<I extends ObjectSchema, O extends ObjectSchema>(defin
     input,
     run(context, rawInput) {
       return audited(definition.name, context, rawInput ?? {}, async () => {
+        refuseUnlessAllowed(definition.name, context);
         const parsed = input.safeParse(rawInput ?? {});
         if (!parsed.success) throw invalidInput(parsed.error);
         const result = await handler(context, parsed.data as z.output<I>);
@@ -127,7 +137,10 @@ export function defineTool<I extends ObjectSchema, O extends ObjectSchema>(defin
       });
     },
     execute(context, parsedInput) {
-      return audited(definition.name, context, parsedInput, async () => (await handler(context, parsedInput as z.output<I>)) as Record<string, unknown>);
+      return audited(definition.name, context, parsedInput, async () => {
+        refuseUnlessAllowed(definition.name, context);
+        return (await handler(context, parsedInput as z.output<I>)) as Record<string, unknown>;
+      });
     },
   };
 }

@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { chromium, type Browser as Chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalServer, type LocalServer } from "../../scripts/lib/local-server";
-import { authorize, Browser, logIn, registerOAuthClient } from "../../scripts/lib/oauth-flow";
+import { authorize, Browser, exchange, logIn, pkcePair, registerOAuthClient } from "../../scripts/lib/oauth-flow";
 import { isRecord, nodeFetch, PASSWORD, uniqueEmail } from "./helpers";
 
 const SCREENSHOTS = resolve(import.meta.dirname, "../../.tmp/screenshots");
@@ -237,6 +237,29 @@ describe("the setup page in Chromium", () => {
       body: JSON.stringify({ jsonrpc: "2.0", id: 8, method: "tools/call", params: { name: "list_clients", arguments: {} } }),
     });
     expect(refused.status).toBe(401);
+
+    // The consent page in Chromium: the person leaves out the email tools, and the app never sees them.
+    const app = await registerOAuthClient(server.origin, nodeFetch, "Chromium app");
+    const { verifier, challenge } = await pkcePair();
+    const query = new URLSearchParams({ response_type: "code", client_id: app.client_id, redirect_uri: app.redirect_uri, code_challenge: challenge, code_challenge_method: "S256", state: "e2e", scope: "cs:read cs:write", resource: `${server.origin}/mcp` });
+    // The app's redirect URI is answered here, as the app on the person's computer would.
+    await ownerPage.route((url) => url.href.startsWith(app.redirect_uri), (route) => route.fulfill({ status: 200, contentType: "text/plain", body: "back in the app" }));
+    await ownerPage.goto(`/authorize?${query}`);
+    await ownerPage.getByText("choose to limit them").click();
+    await ownerPage.getByLabel("Email and messages to customers").selectOption("none");
+    await step(ownerPage, "consent-tools");
+    await ownerPage.getByRole("button", { name: "Approve" }).click();
+    await ownerPage.waitForURL((url) => url.href.startsWith(app.redirect_uri));
+    const code = new URL(ownerPage.url()).searchParams.get("code") ?? "";
+    const exchanged = await exchange(server.origin, nodeFetch, { grant_type: "authorization_code", code, redirect_uri: app.redirect_uri, client_id: app.client_id, code_verifier: verifier });
+    const listed = await fetch(`${server.origin}/mcp`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${exchanged.access_token}`, "Content-Type": "application/json", Accept: "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/list" }),
+    });
+    const names = ((await listed.json()) as { result: { tools: { name: string }[] } }).result.tools.map((tool) => tool.name);
+    expect(names).toContain("list_clients");
+    expect(names).not.toContain("send_email");
     await ownerContext.close();
   }, 300_000);
 

@@ -51,7 +51,7 @@ export function AssistantsView(props: {
               <tr>
                 <th scope="col">App</th>
                 {props.admin ? <th scope="col">Approved by</th> : null}
-                <th scope="col">Scopes</th>
+                <th scope="col">Scopes and tools</th>
                 <th scope="col">Connected</th>
                 <th scope="col">
                   <span class="sr">Action</span>
@@ -71,6 +71,17 @@ export function AssistantsView(props: {
                   {props.admin ? <td>{assistant.email}</td> : null}
                   <td>
                     <code>{assistant.scopes.join(", ")}</code>
+                    <br />
+                    {assistant.tools === null ? (
+                      <span class="muted">every tool these scopes allow</span>
+                    ) : (
+                      <details>
+                        <summary>
+                          {assistant.tools.length} {assistant.tools.length === 1 ? "tool" : "tools"} allowed
+                        </summary>
+                        <code>{assistant.tools.join(", ")}</code>
+                      </details>
+                    )}
                   </td>
                   <td>
                     {day(assistant.connectedAt)}
