@@ -2118,7 +2118,7 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   /** An audit entry for a setup action kept outside this object (team invitations live in D1). */
-  auditSetupAction(action: "invite_user" | "revoke_invitation" | "accept_invitation" | "revoke_assistant_access", targetId: string, details: { [key: string]: Json }, actor: Actor): Outcome<null> {
+  auditSetupAction(action: "invite_user" | "revoke_invitation" | "accept_invitation" | "approve_assistant_access" | "revoke_assistant_access", targetId: string, details: { [key: string]: Json }, actor: Actor): Outcome<null> {
     return attempt(() => {
       recordAudit(this.db, { ...actor, action, targetId, details });
       return null;

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { tenantStub } from "../durable-objects/tenant";
-import { authorize, registerOAuthClient } from "../scripts/lib/oauth-flow";
+import { authorize, exchange, registerOAuthClient } from "../scripts/lib/oauth-flow";
 import { catalog } from "../src/tools/catalog";
 import { groupingProblems, TOOL_GROUPS } from "../src/tools/groups";
 import { apiCall, callTool, mcpCall, newWorkspace, ORIGIN, tenantIdOf, workerFetch, type Workspace } from "./support/worker";
@@ -12,7 +12,7 @@ import { apiCall, callTool, mcpCall, newWorkspace, ORIGIN, tenantIdOf, workerFet
 async function connect(workspace: Workspace, consentFields: Record<string, string | string[]>, resource = `${ORIGIN}/mcp`) {
   const client = await registerOAuthClient(ORIGIN, workerFetch, "Limited app");
   const { tokens, consentHtml } = await authorize(workspace.browser, client, { scope: "cs:read cs:write cs:admin", resource, consentFields });
-  return { token: tokens?.access_token ?? "", consentHtml };
+  return { token: tokens?.access_token ?? "", refreshToken: tokens?.refresh_token ?? "", clientId: client.client_id, consentHtml };
 }
 
 async function listedTools(token: string): Promise<string[]> {
@@ -73,14 +73,26 @@ describe("per-tool consent", () => {
       return audit.ok ? audit.value.entries.map((entry) => (JSON.parse(String(entry.details)) as { outcome: string }).outcome) : [];
     };
     await expect.poll(outcomes).toEqual(["forbidden", "forbidden"]);
+    // … and so is the consent, with what it allowed.
+    const approvals = async () => {
+      const audit = await stub.auditLogPage({ limit: 50, tool: "approve_assistant_access" });
+      return audit.ok ? audit.value.entries.map((entry) => ({ via: entry.via, details: JSON.parse(String(entry.details)) as { app: string; tools: string[] | "all" } })) : [];
+    };
+    await expect.poll(async () => (await approvals()).length).toBe(2);
+    const [approval] = await approvals();
+    expect(approval?.via).toBe("consent");
+    expect(approval?.details.app).toBe("Limited app");
+    expect(approval?.details.tools).toHaveLength(listed.length);
     expect((await owner.browser.page("/setup/assistants")).html).toContain(`${listed.length} tools allowed`);
   });
 
-  it("keeps exactly the tools ticked in a group chosen one by one", async () => {
+  it("keeps exactly the tools ticked in a group chosen one by one, also after a refresh", async () => {
     const owner = await newWorkspace();
     const none = Object.fromEntries(TOOL_GROUPS.map((group) => [`tools_${group.key}`, "none"]));
-    const { token } = await connect(owner, { ...none, tools_support: "pick", tool: ["get_ticket", "list_tickets", "send_email", "no_such_tool"] });
+    const { token, refreshToken, clientId } = await connect(owner, { ...none, tools_support: "pick", tool: ["get_ticket", "list_tickets", "send_email", "no_such_tool"] });
     expect((await listedTools(token)).sort()).toEqual(["get_ticket", "list_tickets"]);
+    const refreshed = await exchange(ORIGIN, workerFetch, { grant_type: "refresh_token", refresh_token: refreshToken, client_id: clientId });
+    expect((await listedTools(refreshed.access_token)).sort()).toEqual(["get_ticket", "list_tickets"]);
     // A tick outside a "pick" group counts for nothing: send_email's group is "none".
     expect((await callTool(token, "send_email", {})).result?.content[0]?.text).toContain("not among the tools allowed");
   });

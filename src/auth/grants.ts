@@ -55,7 +55,7 @@ function grantMetadata(grant: GrantSummary): { tenantId: string | null; tools: s
 }
 
 /** A client ID that is a URL names its metadata document; show its host rather than fetch it while a page renders. */
-async function appNameOf(oauth: OAuthHelpers, clientId: string, names: Map<string, string>): Promise<string> {
+export async function appNameOf(oauth: OAuthHelpers, clientId: string, names = new Map<string, string>()): Promise<string> {
   const known = names.get(clientId);
   if (known) return known;
   let name: string;

@@ -11,6 +11,8 @@ import { LOGIN_LIMITS, SIGNUP_LIMITS, takeAttempt } from "./rate-limit";
 import { preselectedScopes, isScope, scopesForRole } from "./scopes";
 import { endSession, readSession, startSession } from "./session";
 import { allowedToolsFromForm } from "./tool-consent";
+import { appNameOf } from "./grants";
+import { tenantStub } from "../../durable-objects/tenant";
 
 /** /signup, /login, /logout and the OAuth consent page at /authorize. */
 
@@ -203,6 +205,16 @@ authRoutes.post("/authorize", async (c) => {
       scope,
       props: { userId: session.userId, tenantId: session.tenantId, role: member.role, ...tools },
     });
+    // The workspace's audit log says who connected which app, with what, before the app holds a
+    // code; a failure to record it does not undo the consent.
+    const clientId = approved.request.clientId;
+    try {
+      const app = await appNameOf(oauth, clientId);
+      const details = { app, scopes: scope, tools: toolChoice.tools ?? "all" };
+      await tenantStub(c.env.TENANT, session.tenantId).auditSetupAction("approve_assistant_access", clientId, details, { userId: session.userId, via: "consent" });
+    } catch {
+      console.warn("consent audit entry not recorded");
+    }
     approved.headers.set("Location", redirectTo);
     return new Response(null, { status: 302, headers: approved.headers });
   } catch (error) {

@@ -287,18 +287,17 @@ export function restoreRows(db: TenantDb, sql: SqlStorage, tableName: string, ra
   }
   if (table.name === "audit_log") {
     const highest = Math.max(...rows.map((row) => (typeof row.id === "number" ? row.id : 0)));
-    const moved: number[] = [];
-    for (const id of state.own_audit_ids) {
-      if (id > highest) {
-        moved.push(id);
-        continue;
-      }
+    // When any of the workspace's own entries is in the way, all of them move, in their order,
+    // after both the log and this page: moving only some would put them out of order.
+    if (state.own_audit_ids.some((id) => id <= highest)) {
       const top = sql.exec<{ top: number | null }>(`SELECT max(id) AS top FROM audit_log`).one().top ?? 0;
-      const to = Math.max(top, highest) + 1;
-      sql.exec(`UPDATE audit_log SET id = ? WHERE id = ?`, to, id);
-      moved.push(to);
+      const first = Math.max(top, highest) + 1;
+      const moved = state.own_audit_ids.map((id, index) => {
+        sql.exec(`UPDATE audit_log SET id = ? WHERE id = ?`, first + index, id);
+        return first + index;
+      });
+      saveRestoreState(db, { ...state, own_audit_ids: moved }, state.user_id, now);
     }
-    saveRestoreState(db, { ...state, own_audit_ids: moved }, state.user_id, now);
   }
   rows.forEach((row, index) => {
     const columns = Object.keys(row);

@@ -143,6 +143,15 @@ export function invalid(errors: FieldErrors | undefined, name: string): Record<s
   return errors?.[name] ? { "aria-invalid": "true", "aria-describedby": `${name}-error` } : {};
 }
 
+/** A status line after a successful action (announced to screen readers); nothing when there is none. */
+export function Notice(props: { text?: string | null }) {
+  return props.text ? (
+    <p class="notice" role="status">
+      {props.text}
+    </p>
+  ) : null;
+}
+
 export function ErrorSummary(props: { message?: string | null; errors?: FieldErrors }) {
   const count = Object.keys(props.errors ?? {}).length;
   if (!props.message && count === 0) return null;

@@ -159,9 +159,9 @@ describe("export and restore through the scripts", () => {
           expect(rowsB.map((row) => row.tenant_id)).toEqual([b.tenantId]);
           expect(rowsB[0]?.schema_version).toBe(rowsA[0]?.schema_version);
         } else if (table === "audit_log") {
-          // A's history with its ids, then the restore's own two entries.
+          // A's history with its ids, then B's own (its two consents, kept and moved after A's), then the restore's two entries.
           expect(rowsB.slice(0, rowsA.length)).toEqual(rowsA);
-          expect(rowsB.slice(rowsA.length).map((row) => row.action)).toEqual(["restore_begin", "restore_finish"]);
+          expect(rowsB.slice(rowsA.length).map((row) => row.action)).toEqual(["approve_assistant_access", "approve_assistant_access", "restore_begin", "restore_finish"]);
         } else if (table === "account_features") {
           // Derived state, refreshed by the restore for every account; A's rows (if any) agree but for the time.
           const withoutTime = (rows: Row[]) => rows.map(({ updated_at: _time, ...rest }) => rest);

@@ -3,7 +3,7 @@ import type { ImportReport } from "../../import/run";
 import { FIELDS, type ImportKind } from "../../import/rows";
 import { TEMPLATES } from "../../db/onboarding";
 import type { FieldErrors } from "../context";
-import { ErrorSummary, FieldError, Hidden, invalid, SetupPage } from "../layout";
+import { ErrorSummary, FieldError, Hidden, invalid, Notice, SetupPage } from "../layout";
 
 /** Step 4 (data): CSV import with column mapping and a per-row report, sample data, default segments. */
 
@@ -142,11 +142,7 @@ export function DataStep(props: {
           </span>{" "}
           Import them from your CRM's CSV export (accounts first, then contacts), or load sample data to try things out.
         </p>
-        {props.notice ? (
-          <p class="notice" role="status">
-            {props.notice}
-          </p>
-        ) : null}
+        <Notice text={props.notice} />
         <ErrorSummary message={props.message} errors={props.errors} />
       </div>
       {props.reportSlot ? raw(props.reportSlot) : null}

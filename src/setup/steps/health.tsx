@@ -1,6 +1,6 @@
 import { raw } from "hono/html";
 import type { FieldErrors } from "../context";
-import { ErrorSummary, FieldError, Hidden, invalid, SetupPage } from "../layout";
+import { ErrorSummary, FieldError, Hidden, invalid, Notice, SetupPage } from "../layout";
 import { BAND_HELP, BANDS, COMPONENT_HELP, COMPONENTS, PRIORITIES, SEGMENTS, TRIGGER_PRESETS, type Values } from "../health-form";
 
 /** Step 3 (health model): weights, bands, per-segment overrides, a preview before saving, SLA targets and triggers. */
@@ -136,11 +136,7 @@ export function HealthStep(props: {
           begin, and optionally different weights per plan tier. Preview shows how your own accounts would move before you save.
           {props.customized ? " This workspace already has its own model." : " This workspace uses the default model."}
         </p>
-        {props.saved ? (
-          <p class="notice" role="status">
-            {props.saved}
-          </p>
-        ) : null}
+        <Notice text={props.saved} />
         <ErrorSummary message={props.modelMessage} errors={errors} />
         <form method="post" action="/setup/health" id="health-form" novalidate>
           <Hidden csrf={props.csrf} />

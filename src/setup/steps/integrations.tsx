@@ -1,7 +1,7 @@
 import { raw } from "hono/html";
 import type { FieldErrors } from "../context";
 import { fieldId, INTEGRATION_SETUP, type IntegrationField, type ProviderSetup } from "../integration-fields";
-import { ErrorSummary, FieldError, Hidden, invalid, SetupPage } from "../layout";
+import { ErrorSummary, FieldError, Hidden, invalid, Notice, SetupPage } from "../layout";
 
 /**
  * Step 2 (integrations): one card per provider with its connection fields (secrets in password
@@ -164,11 +164,7 @@ function ProviderCard(props: { setup: ProviderSetup; state: IntegrationState; ca
           {setup.title} is not available in this deployment yet: its connection is refused until it is. You can skip it for now.
         </p>
       ) : null}
-      {card.notice ? (
-        <p class="notice" role="status">
-          {card.notice}
-        </p>
-      ) : null}
+      <Notice text={card.notice} />
       {card.generated ? (
         <div class="notice" role="status" id={`${p}-generated`}>
           <p>

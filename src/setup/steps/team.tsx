@@ -1,6 +1,6 @@
 import { ROLES, type Invitation } from "../../db/control";
 import type { FieldErrors } from "../context";
-import { ErrorSummary, FieldError, Hidden, invalid, SetupPage } from "../layout";
+import { ErrorSummary, FieldError, Hidden, invalid, Notice, SetupPage } from "../layout";
 
 /** Step 5 (team): invite by email with a role, the pending invitations with revoke, the members. */
 
@@ -39,11 +39,7 @@ export function TeamStep(props: {
             <input id="invite-link" class="copy" type="text" readonly value={props.link.url} />
           </div>
         ) : null}
-        {props.notice ? (
-          <p class="notice" role="status">
-            {props.notice}
-          </p>
-        ) : null}
+        <Notice text={props.notice} />
         <ErrorSummary message={props.message} errors={props.errors} />
         <form method="post" action="/setup/team/invite" novalidate>
           <Hidden csrf={props.csrf} />

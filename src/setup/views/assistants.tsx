@@ -1,5 +1,5 @@
 import type { ConnectedAssistant } from "../../auth/grants";
-import { Hidden, SetupPage } from "../layout";
+import { ErrorSummary, Hidden, Notice, SetupPage } from "../layout";
 
 /**
  * Connected assistants: the AI assistants and apps that hold OAuth access to this workspace,
@@ -29,16 +29,8 @@ export function AssistantsView(props: {
           AI assistants and apps {whose} connected to this workspace with OAuth. Each acts as the person who approved it, within the scopes
           ticked then. Revoking one ends its access at once: its tokens stop working, and it must ask for consent again to come back.
         </p>
-        {props.notice ? (
-          <p class="notice" role="status">
-            {props.notice}
-          </p>
-        ) : null}
-        {props.message ? (
-          <div class="error" role="alert">
-            {props.message}
-          </div>
-        ) : null}
+        <Notice text={props.notice} />
+        <ErrorSummary message={props.message} />
         {props.assistants.length === 0 ? (
           <p class="muted">
             No assistant is connected{props.admin ? " by anyone in this workspace" : " by you"}. Give your MCP client{" "}

@@ -1,5 +1,5 @@
 import { PROVIDERS } from "../../integrations/provider";
-import { ErrorSummary, Hidden, SetupPage } from "../layout";
+import { ErrorSummary, Hidden, Notice, SetupPage } from "../layout";
 
 /**
  * Integration jobs (/setup/jobs): what tools sent to providers, counted from their deliveries
@@ -45,11 +45,7 @@ export function JobsView(props: { email: string; csrf: string; jobs: readonly Jo
           deliveries; a delivery the provider refused, or whose retries ran out (dead-lettered), can be retried once the cause is fixed.
           Deliveries already sent are never sent again.
         </p>
-        {props.notice ? (
-          <p class="notice" role="status">
-            {props.notice}
-          </p>
-        ) : null}
+        <Notice text={props.notice} />
         <ErrorSummary message={props.message} />
         <form method="get" action="/setup/jobs" class="actions">
           <div>
