@@ -165,3 +165,16 @@ export function ErrorSummary(props: { message?: string | null; errors?: FieldErr
 export function Hidden(props: { csrf: string }) {
   return <input type="hidden" name="csrf_token" value={props.csrf} />;
 }
+
+/** A table row's Revoke button: a CSRF-checked form posting the row's id; the label names the row for screen readers. */
+export function RevokeButton(props: { action: string; csrf: string; field: string; value: string; label: string }) {
+  return (
+    <form method="post" action={props.action}>
+      <Hidden csrf={props.csrf} />
+      <input type="hidden" name={props.field} value={props.value} />
+      <button type="submit" class="secondary" aria-label={props.label}>
+        Revoke
+      </button>
+    </form>
+  );
+}

@@ -1,6 +1,6 @@
 import { ROLES, type Invitation } from "../../db/control";
 import type { FieldErrors } from "../context";
-import { ErrorSummary, FieldError, Hidden, invalid, Notice, SetupPage } from "../layout";
+import { ErrorSummary, FieldError, Hidden, invalid, Notice, RevokeButton, SetupPage } from "../layout";
 
 /** Step 5 (team): invite by email with a role, the pending invitations with revoke, the members. */
 
@@ -87,13 +87,7 @@ export function TeamStep(props: {
                   <td>{invitation.role}</td>
                   <td>{invitation.expiresAt.slice(0, 10)}</td>
                   <td>
-                    <form method="post" action="/setup/team/revoke">
-                      <Hidden csrf={props.csrf} />
-                      <input type="hidden" name="invitation_id" value={invitation.id} />
-                      <button type="submit" class="secondary" aria-label={`Revoke the invitation of ${invitation.email}`}>
-                        Revoke
-                      </button>
-                    </form>
+                    <RevokeButton action="/setup/team/revoke" csrf={props.csrf} field="invitation_id" value={invitation.id} label={`Revoke the invitation of ${invitation.email}`} />
                   </td>
                 </tr>
               ))}

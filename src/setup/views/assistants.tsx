@@ -1,5 +1,5 @@
 import type { ConnectedAssistant } from "../../auth/grants";
-import { ErrorSummary, Hidden, Notice, SetupPage } from "../layout";
+import { ErrorSummary, Notice, RevokeButton, SetupPage } from "../layout";
 
 /**
  * Connected assistants: the AI assistants and apps that hold OAuth access to this workspace,
@@ -80,13 +80,13 @@ export function AssistantsView(props: {
                     {assistant.expiresAt ? <span class="muted"> (access until {day(assistant.expiresAt)})</span> : null}
                   </td>
                   <td>
-                    <form method="post" action="/setup/assistants/revoke">
-                      <Hidden csrf={props.csrf} />
-                      <input type="hidden" name="grant_id" value={assistant.grantId} />
-                      <button type="submit" class="secondary" aria-label={`Revoke ${assistant.appName}, approved by ${assistant.email}`}>
-                        Revoke
-                      </button>
-                    </form>
+                    <RevokeButton
+                      action="/setup/assistants/revoke"
+                      csrf={props.csrf}
+                      field="grant_id"
+                      value={assistant.grantId}
+                      label={`Revoke ${assistant.appName}, approved by ${assistant.email}`}
+                    />
                   </td>
                 </tr>
               ))}
