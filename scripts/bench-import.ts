@@ -13,26 +13,21 @@
  *   4. POSTs the SAME file again: it must create nothing and leave the account count unchanged;
  *   5. the same for BENCH_ROWS contacts of those accounts (with their own bad rows), twice.
  *
- * Peak Worker memory is the largest JS heap of the Worker's isolate (its Durable Objects run in
- * the same isolate) sampled every 100 ms through wrangler dev's inspector (Runtime.getHeapUsage),
- * garbage included. BENCH_SPLIT=1 runs the Tenant object in a Worker of its own
- * (scripts/bench/tenant-object-worker.ts, bound by script_name; configs written to
- * .tmp/bench-split), so it has its own isolate as in production, and samples that isolate's heap
- * too, through workerd's own inspector: worker_peak_heap_mib and object_peak_heap_mib. The
- * Worker's live memory alone is `npm run bench:import-memory`.
+ * Peak memory is the largest JS heap of each isolate, sampled every 100 ms (Runtime.getHeapUsage),
+ * garbage included: the Worker's through wrangler dev's inspector (peak_heap_mib), and the
+ * Tenant object's (`npm run dev` runs it in an isolate of its own, durable-objects/local-host.ts)
+ * through workerd's own inspector (object_peak_heap_mib). The Worker's live memory alone is
+ * `npm run bench:import-memory`.
  * It also checks that the generated files fit the setup page's 20 MiB and the API's limit.
  *
  * BENCH_PROFILE=1 records a CPU profile of the isolate during the first accounts import
  * (.tmp/profiles/import-accounts.cpuprofile) and prints the functions with the most self time;
  * profiling slows the Worker, so a profiled run's figures are not the benchmark's figures.
  *
- * Environment: BENCH_ROWS (default 50000), BENCH_PROFILE=1, BENCH_SPLIT=1. The last line printed is one line
+ * Environment: BENCH_ROWS (default 50000), BENCH_PROFILE=1. The last line printed is one line
  * of JSON. Plain TypeScript with erasable types.
  */
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { profileDuring } from "./lib/cpu-profile.ts";
 import { wholeFromEnv as whole } from "./lib/env-number.ts";
 import { accountsFile, contactsFile, type GeneratedFile } from "./lib/import-files.ts";
@@ -40,55 +35,12 @@ import { freePort, startLocalServer } from "./lib/local-server.ts";
 import { Browser, hiddenField, signUp } from "./lib/oauth-flow.ts";
 
 const ROWS = whole("BENCH_ROWS", 50_000);
-const SPLIT = process.env.BENCH_SPLIT === "1";
-const ROOT = resolve(import.meta.dirname, "..");
-const OBJECT_WORKER = "cs-tenant-object";
+/** The Worker that hosts the Tenant object under `npm run dev`: it keeps the project's name (scripts/dev.mjs). */
+const OBJECT_WORKER = "customer-success-mcp";
 const PROFILE = process.env.BENCH_PROFILE === "1";
 /** The limits the Worker enforces (src/setup/routes.tsx SETUP_IMPORT_MAX_BYTES, src/import/run.ts IMPORT_FILE_MAX_BYTES). */
 const PAGE_LIMIT_BYTES = 20 * 1024 * 1024;
 const API_LIMIT_BYTES = 20 * 1024 * 1024;
-
-// ---------------------------------------------------------------------------------------------
-// BENCH_SPLIT=1: the Tenant object in a Worker (and so an isolate) of its own
-
-/**
- * Writes two wrangler configs under .tmp/bench-split: the project's, whose TENANT binding names
- * the object's Worker by script_name, and that Worker's (scripts/bench/tenant-object-worker.ts)
- * with the same bindings. `wrangler dev -c main -c object` runs both in one workerd process,
- * one isolate each, sharing the persisted D1 and KV state. Returns the wrangler arguments.
- */
-function splitConfigs(): string[] {
-  const dir = resolve(ROOT, ".tmp/bench-split");
-  mkdirSync(dir, { recursive: true });
-  const project = readFileSync(resolve(ROOT, "wrangler.toml"), "utf8");
-  const main = project
-    .replace('main = "src/index.ts"', 'main = "../../src/index.ts"')
-    .replace('migrations_dir = "migrations/control"', 'migrations_dir = "../../migrations/control"')
-    .replace('class_name = "TenantDO"', `class_name = "TenantDO"\nscript_name = "${OBJECT_WORKER}"`);
-  if (main === project || !main.includes("script_name")) throw new Error("wrangler.toml changed shape; update splitConfigs in scripts/bench-import.ts");
-  const compatibility = /^compatibility_date = .*$/m.exec(project)?.[0] ?? "";
-  const flags = /^compatibility_flags = .*$/m.exec(project)?.[0] ?? "";
-  const object = [
-    `name = "${OBJECT_WORKER}"`,
-    'main = "../../scripts/bench/tenant-object-worker.ts"',
-    compatibility,
-    flags,
-    '[[rules]]\ntype = "Text"\nglobs = ["**/*.sql"]\nfallthrough = true',
-    '[vars]\nPUBLIC_URL = ""',
-    '[[durable_objects.bindings]]\nname = "TENANT"\nclass_name = "TenantDO"',
-    '[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["TenantDO"]',
-    '[[d1_databases]]\nbinding = "CONTROL_DB"\ndatabase_name = "cs-control"\ndatabase_id = "00000000-0000-0000-0000-000000000000"',
-    '[[kv_namespaces]]\nbinding = "OAUTH_KV"\nid = "00000000000000000000000000000001"',
-    '[[kv_namespaces]]\nbinding = "CACHE"\nid = "00000000000000000000000000000002"',
-    '[[queues.producers]]\nbinding = "INTEGRATIONS"\nqueue = "cs-integrations"',
-  ].join("\n\n");
-  writeFileSync(resolve(dir, "wrangler.toml"), main);
-  writeFileSync(resolve(dir, "tenant-object.toml"), `${object}\n`);
-  // Both Workers read the .dev.vars beside their config: fresh local secrets, shared.
-  const secret = () => randomBytes(32).toString("base64url");
-  writeFileSync(resolve(dir, ".dev.vars"), `ENVIRONMENT=development\nSESSION_SECRET=${secret()}\nENCRYPTION_KEY=${secret()}\n`);
-  return ["-c", resolve(dir, "wrangler.toml"), "-c", resolve(dir, "tenant-object.toml")];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Memory: the isolate's JS heap through the inspector
@@ -175,7 +127,7 @@ interface PageRun {
   contacts: number;
   encodingWarning: boolean;
   peakHeapBytes: number | null;
-  /** BENCH_SPLIT=1: the Tenant object's isolate. */
+  /** The Tenant object's isolate. */
   objectPeakHeapBytes: number | null;
 }
 
@@ -280,10 +232,9 @@ async function main(): Promise<void> {
 
   const inspectorPort = await freePort();
   if (PROFILE) console.log("BENCH_PROFILE=1: the Worker is profiled during the first accounts import, so that run is slower than a plain run.");
-  if (SPLIT) console.log(`BENCH_SPLIT=1: the Tenant object runs in a Worker of its own (${OBJECT_WORKER}), so the Worker's heap and the object's are read apart.`);
-  const server = await startLocalServer({ timeoutMs: 120_000, wranglerArgs: ["--inspector-port", String(inspectorPort), ...(SPLIT ? splitConfigs() : [])] });
+  const server = await startLocalServer({ timeoutMs: 120_000, wranglerArgs: ["--inspector-port", String(inspectorPort), ] });
   try {
-    const objectInspector = SPLIT && server.processGroup !== null ? await objectInspectorUrl(server.processGroup) : null;
+    const objectInspector = server.processGroup !== null ? await objectInspectorUrl(server.processGroup) : null;
     const browser = new Browser(server.origin, (url, init) => fetch(url, init));
     const email = `owner-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const signed = await signUp(browser, { organization: "Bench Import Co", email, password: "correct horse battery staple" });
@@ -336,8 +287,6 @@ async function main(): Promise<void> {
         accounts_file_mib: Number(mib(accounts.bytes.length)),
         contacts_file_mib: Number(mib(contacts.bytes.length)),
         peak_heap_mib: peak ? Number(mib(peak)) : null,
-        split: SPLIT,
-        worker_peak_heap_mib: SPLIT && peak ? Number(mib(peak)) : null,
         object_peak_heap_mib: objectPeak ? Number(mib(objectPeak)) : null,
         profiled: PROFILE,
         problems: problems.length,

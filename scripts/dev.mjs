@@ -4,7 +4,9 @@
 // `npm run dev -- --port 9000`. No Cloudflare account and no network are needed.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parse } from "smol-toml";
 
 const DEV_VARS = ".dev.vars";
 /** What local development needs: fresh random secrets, and the development environment (demo workspace on). */
@@ -35,6 +37,49 @@ function persistArgs(args) {
   return args[index].includes("=") ? [args[index]] : args.slice(index, index + 2);
 }
 
+/**
+ * Two wrangler configs, generated from wrangler.toml on every start, that run the Tenant object
+ * in an isolate of its own as production does (durable-objects/local-host.ts says why):
+ * - the Worker: everything of wrangler.toml, but its TENANT binding names the host by
+ *   script_name, and it renames itself, since the host keeps the project's name (local Durable
+ *   Object storage is filed under the name of the Worker that owns the class, so existing local
+ *   workspaces keep their data);
+ * - the host: the same bindings (the object uses the cache, the queue and the secrets), the
+ *   object's migrations, no queue consumers and no cron (those are the Worker's).
+ * wrangler reads .dev.vars beside a config, so a copy of it goes beside them (in the git-ignored
+ * local state).
+ */
+function splitConfigs(dir) {
+  const project = parse(readFileSync("wrangler.toml", "utf8"));
+  const tenantBindings = project.durable_objects?.bindings ?? [];
+  if (!tenantBindings.some((binding) => binding.class_name === "TenantDO")) throw new Error("wrangler.toml has no TenantDO binding; update splitConfigs in scripts/dev.mjs");
+  const d1_databases = (project.d1_databases ?? []).map((db) => (db.migrations_dir ? { ...db, migrations_dir: resolve(db.migrations_dir) } : db));
+  const { migrations, triggers, queues, ...shared } = project;
+  const worker = {
+    ...shared,
+    name: `${project.name}-worker`,
+    main: resolve(project.main),
+    d1_databases,
+    durable_objects: { bindings: tenantBindings.map((binding) => ({ ...binding, script_name: project.name })) },
+    ...(queues ? { queues } : {}),
+    ...(triggers ? { triggers } : {}),
+  };
+  const host = {
+    ...shared,
+    main: resolve("durable-objects/local-host.ts"),
+    d1_databases,
+    migrations,
+    ...(queues?.producers ? { queues: { producers: queues.producers } } : {}),
+  };
+  mkdirSync(dir, { recursive: true });
+  const workerConfig = join(dir, "worker.json");
+  const hostConfig = join(dir, "tenant-object.json");
+  writeFileSync(workerConfig, `${JSON.stringify(worker, null, 2)}\n`);
+  writeFileSync(hostConfig, `${JSON.stringify(host, null, 2)}\n`);
+  copyFileSync(DEV_VARS, join(dir, DEV_VARS));
+  return ["-c", workerConfig, "-c", hostConfig];
+}
+
 const passthrough = process.argv.slice(2);
 const quiet = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" };
 ensureDevVars();
@@ -44,7 +89,15 @@ if (migrated.status !== 0) {
   process.exit(migrated.status ?? 1);
 }
 
-const child = spawn("wrangler", ["dev", ...passthrough], {
+// A config of one's own (-c) runs as given, with its objects in its Worker's isolate. Otherwise the
+// state stays where wrangler.toml would keep it (not beside the generated configs), and the configs
+// go inside it: each server's own, so tests that start several servers at once never share them.
+const ownConfig = passthrough.some((arg) => arg === "-c" || arg === "--config" || arg.startsWith("--config="));
+const given = persistArgs(passthrough);
+const persistTo = given.length === 0 ? ".wrangler/state" : given.length === 2 ? given[1] : given[0].slice("--persist-to=".length);
+const configs = ownConfig ? [] : splitConfigs(join(persistTo, "dev-configs"));
+const state = ownConfig || given.length > 0 ? [] : ["--persist-to", persistTo];
+const child = spawn("wrangler", ["dev", ...configs, ...state, ...passthrough], {
   stdio: "inherit",
   shell: process.platform === "win32",
   env: { ...process.env, WRANGLER_SEND_METRICS: "false" },

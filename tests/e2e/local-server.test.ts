@@ -94,6 +94,12 @@ describe("local server on a non-default port", () => {
     expect(field(health, "problems")).toEqual([]);
   });
 
+  it("runs the Tenant object in a Worker of its own, as production runs it apart (scripts/dev.mjs)", () => {
+    // wrangler's binding table names the Worker that defines a class bound from elsewhere.
+    expect(server.output()).toMatch(/customer-success-mcp-worker has access to the following bindings/);
+    expect(server.output()).toMatch(/env\.TENANT \(TenantDO, defined in customer-success-mcp\)/);
+  });
+
   it("shows the exact MCP URL on the start page", async () => {
     const response = await fetch(`${server.origin}/`);
     expect(response.status).toBe(200);
