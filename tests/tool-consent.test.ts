@@ -97,6 +97,36 @@ describe("per-tool consent", () => {
     expect((await callTool(token, "send_email", {})).result?.content[0]?.text).toContain("not among the tools allowed");
   });
 
+  it("offers resources and prompts only with the tools whose data they show", async () => {
+    const owner = await newWorkspace("Briefs Co");
+    const registered = await callTool((await connect(owner, {})).token, "register_client", { client_name: "Brief Inc", company_name: "Brief Inc", tier: "starter", contract_value: 1000 });
+    const id = String((registered.result?.structuredContent as { client: { client_id: string } }).client.client_id);
+    const surface = async (token: string) => {
+      const call = async (method: string, params: Record<string, unknown> = {}) => (await mcpCall(token, { jsonrpc: "2.0", id: 1, method, params })).message ?? {};
+      const resources = ((await call("resources/list")).result as { resources?: { uri: string }[] } | undefined)?.resources ?? [];
+      const prompts = ((await call("prompts/list")).result as { prompts?: { name: string }[] } | undefined)?.prompts ?? [];
+      return { uris: resources.map((r) => r.uri), prompts: prompts.map((p) => p.name).sort(), read: await call("resources/read", { uri: `account://${id}` }) };
+    };
+
+    const everything = await surface((await connect(owner, {})).token);
+    expect(everything.uris).toEqual(expect.arrayContaining(["health-model://current", `account://${id}`]));
+    expect(everything.prompts).toEqual(["churn_review", "onboarding_kickoff", "qbr_preparation", "renewal_preparation"]);
+    expect(everything.read.result).toBeDefined();
+
+    // No account tools: no account briefs (listed or read) and no prompts, which are built on them.
+    const noAccounts = await surface((await connect(owner, { tools_accounts: "none" })).token);
+    expect(noAccounts.uris).toEqual(["health-model://current"]);
+    expect(noAccounts.prompts).toEqual([]);
+    expect(noAccounts.read.result).toBeUndefined();
+    expect(noAccounts.read.error).toBeDefined();
+
+    // No churn tools: the prompts that quote churn risk (churn review, renewal preparation) go with
+    // them; the health model goes with get_health_model.
+    const noRisk = await surface((await connect(owner, { tools_risk: "none", tools_health: "none" })).token);
+    expect(noRisk.prompts).toEqual(["onboarding_kickoff", "qbr_preparation"]);
+    expect(noRisk.uris).toEqual([`account://${id}`]);
+  });
+
   it("refuses a consent that allows no tool at all", async () => {
     const owner = await newWorkspace();
     const none = Object.fromEntries(TOOL_GROUPS.map((group) => [`tools_${group.key}`, "none"]));

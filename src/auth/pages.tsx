@@ -176,7 +176,8 @@ function ToolChoices() {
         <summary>All {TOOL_COUNT} tools the scopes allow; choose to limit them</summary>
         <p class="muted">
           For each group: every tool, only those that read, none, or the ones you tick. The scopes above still apply: a tool that needs a scope
-          you did not tick stays unavailable.
+          you did not tick stays unavailable. The account briefs (<code>account://</code>) and the prompts come with get_client_overview, the
+          prompts that quote churn risk with get_churn_risk, and the health model resource with get_health_model.
         </p>
         {TOOL_GROUPS.map((group) => {
         const reads = group.tools.filter((tool) => tool.annotations.readOnlyHint).length;

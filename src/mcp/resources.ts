@@ -1,5 +1,6 @@
 import { completable, McpServer, ProtocolError, ProtocolErrorCode, requireScopes, ResourceTemplate, type GetPromptResult, type ReadResourceResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import { toolAllowed } from "../auth/props";
 import type { AccountBrief } from "../db/account-brief";
 import { ToolError, unwrap, type ToolContext } from "../tools/define";
 import { clientId } from "../tools/fields";
@@ -12,7 +13,18 @@ import { getChurnRisk } from "../tools/retention";
  * `health-model://current`. Prompts: QBR preparation, renewal preparation, churn review and
  * onboarding kick-off, each filled in with the account's real data. All need cs:read: reads and
  * prompts answer a scope challenge without it; listing and completion then answer nothing.
+ *
+ * They show what tools show, so a connection limited to some tools on the consent page gets only
+ * those whose tool it was allowed (SOURCE_TOOLS); the rest are not registered, so they are
+ * neither listed nor readable, as a tool left out is not listed.
  */
+
+/** The tool whose data each resource or prompt shows: it must be allowed for them to be offered. */
+export const SOURCE_TOOLS = {
+  accountBrief: "get_client_overview",
+  healthModel: "get_health_model",
+  churn: "get_churn_risk",
+} as const;
 
 const READ_SCOPE = "cs:read";
 const COMPLETIONS = 20;
@@ -150,8 +162,15 @@ const INSTRUCTIONS: Record<PromptName, { title: string; description: string; ask
 
 export function registerResourcesAndPrompts(server: McpServer, context: ToolContext, scopes: readonly string[]): void {
   const canRead = scopes.includes(READ_SCOPE);
-  const scopeChallenge = requireScopes(READ_SCOPE);
+  const allowed = (tool: string) => toolAllowed(context.user.tools, tool);
+  if (allowed(SOURCE_TOOLS.accountBrief)) {
+    registerAccountBriefs(server, context, canRead);
+    registerPrompts(server, context, canRead, allowed(SOURCE_TOOLS.churn));
+  }
+  if (allowed(SOURCE_TOOLS.healthModel)) registerHealthModel(server, context);
+}
 
+function registerAccountBriefs(server: McpServer, context: ToolContext, canRead: boolean): void {
   server.registerResource(
     "account",
     new ResourceTemplate("account://{client_id}", {
@@ -174,7 +193,7 @@ export function registerResourcesAndPrompts(server: McpServer, context: ToolCont
       title: "Account brief",
       description: "One account: health with its component breakdown, open tasks, escalations and tickets, renewal, contacts, business reviews and the last 10 timeline events.",
       mimeType: "application/json",
-      scopeChallenge,
+      scopeChallenge: requireScopes(READ_SCOPE),
     },
     async (uri, variables) =>
       guarded("reading the account brief", async () => {
@@ -185,7 +204,9 @@ export function registerResourcesAndPrompts(server: McpServer, context: ToolCont
         return json(uri.href, unwrap(await context.tenant.accountBrief(parsed.data)));
       }),
   );
+}
 
+function registerHealthModel(server: McpServer, context: ToolContext): void {
   server.registerResource(
     "health-model",
     "health-model://current",
@@ -193,16 +214,21 @@ export function registerResourcesAndPrompts(server: McpServer, context: ToolCont
       title: "Health model",
       description: "The weights, bands, per-tier profiles, targets and trend threshold this workspace scores health with (as get_health_model answers).",
       mimeType: "application/json",
-      scopeChallenge,
+      scopeChallenge: requireScopes(READ_SCOPE),
     },
     async (uri) => guarded("reading the health model", async () => json(uri.href, await getHealthModel.execute(context, {}))),
   );
+}
 
+/** The prompts, each on one account's brief; the churn ones only when `churnAllowed`. */
+function registerPrompts(server: McpServer, context: ToolContext, canRead: boolean, churnAllowed: boolean): void {
   // completable() marks the schema it is given, so each server gets its own copy of the field.
   const argsSchema = z.object({
     client_id: completable(clientId.describe("The account's id (list_clients, or let the client complete it)"), (value) => completeAccountIds(context, value, canRead)),
   });
+  const scopeChallenge = requireScopes(READ_SCOPE);
   for (const [name, spec] of Object.entries(INSTRUCTIONS) as [PromptName, (typeof INSTRUCTIONS)[PromptName]][]) {
+    if (spec.churn && !churnAllowed) continue;
     server.registerPrompt(name, { title: spec.title, description: spec.description, argsSchema, scopeChallenge }, async ({ client_id }): Promise<GetPromptResult> =>
       guarded(`the ${name} prompt`, async () => {
       const brief = unwrap(await context.tenant.accountBrief(client_id));
