@@ -30,11 +30,11 @@ function wrangler(args, options = {}) {
   return spawnSync("wrangler", args, { stdio: "inherit", shell: process.platform === "win32", ...options });
 }
 
-/** `--persist-to DIR` (where local state lives) must reach the migrations too. */
-function persistArgs(args) {
+/** The `--persist-to DIR` given (where local state lives), if any. */
+function persistDir(args) {
   const index = args.findIndex((arg) => arg === "--persist-to" || arg.startsWith("--persist-to="));
-  if (index < 0) return [];
-  return args[index].includes("=") ? [args[index]] : args.slice(index, index + 2);
+  if (index < 0) return undefined;
+  return args[index].includes("=") ? args[index].slice("--persist-to=".length) : args[index + 1];
 }
 
 /**
@@ -81,22 +81,23 @@ function splitConfigs(dir) {
 }
 
 const passthrough = process.argv.slice(2);
+// The migrations and the server must use the same state: wrangler.toml's default unless one is given.
+const givenPersistDir = persistDir(passthrough);
+const persistTo = givenPersistDir ?? ".wrangler/state";
 const quiet = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" };
 ensureDevVars();
-const migrated = wrangler(["d1", "migrations", "apply", "CONTROL_DB", "--local", ...persistArgs(passthrough)], { env: quiet });
+const migrated = wrangler(["d1", "migrations", "apply", "CONTROL_DB", "--local", "--persist-to", persistTo], { env: quiet });
 if (migrated.status !== 0) {
   console.error("Applying the local D1 migrations failed; see the message above.");
   process.exit(migrated.status ?? 1);
 }
 
 // A config of one's own (-c) runs as given, with its objects in its Worker's isolate. Otherwise the
-// state stays where wrangler.toml would keep it (not beside the generated configs), and the configs
-// go inside it: each server's own, so tests that start several servers at once never share them.
+// generated configs go inside the state directory: each server's own, so tests that start several
+// servers at once never share them.
 const ownConfig = passthrough.some((arg) => arg === "-c" || arg === "--config" || arg.startsWith("--config="));
-const given = persistArgs(passthrough);
-const persistTo = given.length === 0 ? ".wrangler/state" : given.length === 2 ? given[1] : given[0].slice("--persist-to=".length);
 const configs = ownConfig ? [] : splitConfigs(join(persistTo, "dev-configs"));
-const state = ownConfig || given.length > 0 ? [] : ["--persist-to", persistTo];
+const state = givenPersistDir === undefined ? ["--persist-to", persistTo] : [];
 const child = spawn("wrangler", ["dev", ...configs, ...state, ...passthrough], {
   stdio: "inherit",
   shell: process.platform === "win32",

@@ -1,7 +1,7 @@
 import type { ConsentDescription } from "@cloudflare/workers-oauth-provider";
 import { raw } from "hono/html";
 import { Layout } from "../http/layout";
-import { TOOL_GROUPS } from "../tools/groups";
+import { SOURCE_TOOLS, TOOL_GROUPS } from "../tools/groups";
 import { CSRF_FIELD } from "./csrf";
 import { SCOPE_DESCRIPTIONS, type Scope } from "./scopes";
 import { groupField, PICKED_TOOL_FIELD } from "./tool-consent";
@@ -176,8 +176,8 @@ function ToolChoices() {
         <summary>All {TOOL_COUNT} tools the scopes allow; choose to limit them</summary>
         <p class="muted">
           For each group: every tool, only those that read, none, or the ones you tick. The scopes above still apply: a tool that needs a scope
-          you did not tick stays unavailable. The account briefs (<code>account://</code>) and the prompts come with get_client_overview, the
-          prompts that quote churn risk with get_churn_risk, and the health model resource with get_health_model.
+          you did not tick stays unavailable. The account briefs (<code>account://</code>) and the prompts come with {SOURCE_TOOLS.accountBrief},
+          the prompts that quote churn risk with {SOURCE_TOOLS.churn}, and the health model resource with {SOURCE_TOOLS.healthModel}.
         </p>
         {TOOL_GROUPS.map((group) => {
         const reads = group.tools.filter((tool) => tool.annotations.readOnlyHint).length;

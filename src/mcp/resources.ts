@@ -5,6 +5,7 @@ import type { AccountBrief } from "../db/account-brief";
 import { ToolError, unwrap, type ToolContext } from "../tools/define";
 import { clientId } from "../tools/fields";
 import { getHealthModel } from "../tools/health";
+import { SOURCE_TOOLS } from "../tools/groups";
 import { getChurnRisk } from "../tools/retention";
 
 /**
@@ -19,14 +20,9 @@ import { getChurnRisk } from "../tools/retention";
  * neither listed nor readable, as a tool left out is not listed.
  */
 
-/** The tool whose data each resource or prompt shows: it must be allowed for them to be offered. */
-export const SOURCE_TOOLS = {
-  accountBrief: "get_client_overview",
-  healthModel: "get_health_model",
-  churn: "get_churn_risk",
-} as const;
-
 const READ_SCOPE = "cs:read";
+/** The challenge reads and prompts answer without cs:read; built once, as the tools' are (server.ts). */
+const scopeChallenge = requireScopes(READ_SCOPE);
 const COMPLETIONS = 20;
 /** Accounts listed by resources/list: the first page by name (completion finds the rest). */
 const LISTED_ACCOUNTS = 100;
@@ -193,7 +189,7 @@ function registerAccountBriefs(server: McpServer, context: ToolContext, canRead:
       title: "Account brief",
       description: "One account: health with its component breakdown, open tasks, escalations and tickets, renewal, contacts, business reviews and the last 10 timeline events.",
       mimeType: "application/json",
-      scopeChallenge: requireScopes(READ_SCOPE),
+      scopeChallenge,
     },
     async (uri, variables) =>
       guarded("reading the account brief", async () => {
@@ -214,7 +210,7 @@ function registerHealthModel(server: McpServer, context: ToolContext): void {
       title: "Health model",
       description: "The weights, bands, per-tier profiles, targets and trend threshold this workspace scores health with (as get_health_model answers).",
       mimeType: "application/json",
-      scopeChallenge: requireScopes(READ_SCOPE),
+      scopeChallenge,
     },
     async (uri) => guarded("reading the health model", async () => json(uri.href, await getHealthModel.execute(context, {}))),
   );
@@ -226,7 +222,6 @@ function registerPrompts(server: McpServer, context: ToolContext, canRead: boole
   const argsSchema = z.object({
     client_id: completable(clientId.describe("The account's id (list_clients, or let the client complete it)"), (value) => completeAccountIds(context, value, canRead)),
   });
-  const scopeChallenge = requireScopes(READ_SCOPE);
   for (const [name, spec] of Object.entries(INSTRUCTIONS) as [PromptName, (typeof INSTRUCTIONS)[PromptName]][]) {
     if (spec.churn && !churnAllowed) continue;
     server.registerPrompt(name, { title: spec.title, description: spec.description, argsSchema, scopeChallenge }, async ({ client_id }): Promise<GetPromptResult> =>

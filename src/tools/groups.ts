@@ -7,6 +7,16 @@ import type { Tool } from "./define";
  * tests/tool-consent.test.ts fails when a new tool is in none.
  */
 
+/**
+ * The tool whose data each MCP resource or prompt shows (src/mcp/resources.ts): with a tool list,
+ * they are offered only when it is allowed. The consent page names them from here.
+ */
+export const SOURCE_TOOLS = {
+  accountBrief: "get_client_overview",
+  churn: "get_churn_risk",
+  healthModel: "get_health_model",
+} as const;
+
 export interface ToolGroup {
   key: string;
   title: string;
